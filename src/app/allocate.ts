@@ -1,0 +1,214 @@
+import { serveQueue, type QueuedLine } from '../domain/queue.js';
+import { isReadyToShip, orderStatusOf, statusOf } from '../domain/order-status.js';
+import type { LineCounts, LocationRules, ShipPolicy } from '../domain/types.js';
+import { addBackordered } from '../store/rows.js';
+import type { OrderLineTable } from '../store/schema.js';
+import type { Work } from '../store/store.js';
+
+/** The columns of an order line that allocation changes or needs. */
+export type LineRow = Pick<
+  OrderLineTable,
+  | 'id' | 'order_id' | 'sku' | 'quantity' | 'allocated' | 'backordered' | 'shipped' | 'cancelled'
+  | 'priority' | 'placed_at' | 'shipping_country' | 'status'
+>;
+
+export const LINE_COLUMNS = [
+  'id', 'order_id', 'sku', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled',
+  'priority', 'placed_at', 'shipping_country', 'status',
+] as const;
+
+export interface AllocationResult {
+  orderId: string;
+  lineId: string;
+  quantity: number;
+}
+
+export function countsOf(line: Pick<LineRow, keyof LineCounts>): LineCounts {
+  return {
+    quantity: line.quantity,
+    allocated: line.allocated,
+    backordered: line.backordered,
+    shipped: line.shipped,
+    cancelled: line.cancelled,
+  };
+}
+
+/** Writes a line's unit counts and the status they imply. */
+export async function saveLineCounts(work: Work, line: LineRow): Promise<void> {
+  line.status = statusOf(countsOf(line));
+  await work.db
+    .updateTable('order_lines')
+    .set({
+      allocated: line.allocated,
+      backordered: line.backordered,
+      shipped: line.shipped,
+      cancelled: line.cancelled,
+      status: line.status,
+    })
+    .where('id', '=', line.id)
+    .execute();
+}
+
+/**
+ * Binds `quantity` backordered units of a line to stock at a location: the
+ * line's counts, its allocation row, the ledger and the `line.allocated`
+ * event. The caller keeps the SKU's queue total and the order status.
+ */
+export async function allocateToLine(
+  work: Work,
+  line: LineRow,
+  location: string,
+  quantity: number,
+  cause: string,
+): Promise<void> {
+  line.allocated += quantity;
+  line.backordered -= quantity;
+  await saveLineCounts(work, line);
+
+  await work.db
+    .insertInto('line_allocations')
+    .values({
+      line_id: line.id,
+      location,
+      order_id: line.order_id,
+      sku: line.sku,
+      quantity,
+      placed_at: line.placed_at,
+      allocated_at: work.newId(''),
+    })
+    .onConflict((oc) =>
+      oc.columns(['line_id', 'location']).doUpdateSet((eb) => ({
+        quantity: eb('line_allocations.quantity', '+', quantity),
+        allocated_at: eb.ref('excluded.allocated_at'),
+      })),
+    )
+    .execute();
+
+  await work.moveStock({
+    sku: line.sku,
+    location,
+    kind: 'allocation',
+    onHandDelta: 0,
+    allocatedDelta: quantity,
+    orderId: line.order_id,
+    lineId: line.id,
+  });
+
+  work.emit({
+    type: 'line.allocated',
+    orderId: line.order_id,
+    lineId: line.id,
+    sku: line.sku,
+    data: { quantity, location, cause, allocated: line.allocated, backordered: line.backordered },
+  });
+}
+
+const QUEUE_PAGE_MAX = 500;
+
+/**
+ * Serves the SKU's backorder queue with `units` just freed or received at a
+ * location, oldest line first. Reads the queue through its index a page at a
+ * time, so serving k units touches about k lines whatever the queue length.
+ * Returns the allocations made; the units left over become available.
+ */
+export async function serveQueueAt(
+  work: Work,
+  sku: string,
+  location: LocationRules,
+  units: number,
+  cause: string,
+): Promise<AllocationResult[]> {
+  const results: AllocationResult[] = [];
+  let remaining = units;
+  let after: LineRow | undefined;
+
+  while (remaining > 0) {
+    const page = await readQueuePage(work, sku, after, Math.min(QUEUE_PAGE_MAX, remaining + 8));
+    if (page.length === 0) break;
+
+    const queued: QueuedLine[] = page.map(toQueuedLine);
+    const { served, remaining: left } = serveQueue(remaining, queued, location);
+    for (const { lineId, quantity } of served) {
+      const line = page.find((row) => row.id === lineId)!;
+      await allocateToLine(work, line, location.code, quantity, cause);
+      results.push({ orderId: line.order_id, lineId, quantity });
+    }
+    remaining = left;
+    after = page[page.length - 1];
+  }
+
+  const total = results.reduce((sum, r) => sum + r.quantity, 0);
+  await addBackordered(work, sku, -total);
+  await refreshOrders(work, results.map((r) => r.orderId));
+  return results;
+}
+
+function toQueuedLine(row: LineRow): QueuedLine {
+  return {
+    id: row.id,
+    priority: row.priority,
+    placedAt: row.placed_at,
+    backordered: row.backordered,
+    shippingCountry: row.shipping_country,
+  };
+}
+
+/** Reads queue lines in queue order, after `after` when given (keyset paging). */
+async function readQueuePage(work: Work, sku: string, after: LineRow | undefined, limit: number): Promise<LineRow[]> {
+  let query = work.db
+    .selectFrom('order_lines')
+    .select(LINE_COLUMNS)
+    .where('sku', '=', sku)
+    .where('backordered', '>', 0);
+
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([
+        eb('priority', '<', after.priority),
+        eb.and([eb('priority', '=', after.priority), eb('placed_at', '>', after.placed_at)]),
+        eb.and([eb('priority', '=', after.priority), eb('placed_at', '=', after.placed_at), eb('id', '>', after.id)]),
+      ]),
+    );
+  }
+
+  return query.orderBy('priority', 'desc').orderBy('placed_at').orderBy('id').limit(limit).execute();
+}
+
+/**
+ * Recomputes the status of each order from its lines, and marks it ready to
+ * ship (with an `order.ready_to_ship` event) or held again as its lines
+ * change. Ship-complete orders are held until nothing is backordered.
+ */
+export async function refreshOrders(work: Work, orderIds: Iterable<string>): Promise<void> {
+  const ids = [...new Set(orderIds)];
+  if (ids.length === 0) return;
+
+  const orders = await work.db
+    .selectFrom('orders')
+    .select(['id', 'status', 'ship_policy', 'ready_to_ship_at'])
+    .where('id', 'in', ids)
+    .execute();
+  const lines = await work.db
+    .selectFrom('order_lines')
+    .select(['order_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled'])
+    .where('order_id', 'in', ids)
+    .execute();
+
+  for (const order of orders) {
+    const counts = lines.filter((line) => line.order_id === order.id);
+    const status = orderStatusOf(counts);
+    const ready = isReadyToShip(order.ship_policy as ShipPolicy, counts);
+    const readyAt = ready ? (order.ready_to_ship_at ?? work.nowIso) : null;
+
+    if (status === order.status && readyAt === order.ready_to_ship_at) continue;
+    await work.db
+      .updateTable('orders')
+      .set({ status, ready_to_ship_at: readyAt, updated_at: work.nowIso })
+      .where('id', '=', order.id)
+      .execute();
+
+    if (ready && order.ready_to_ship_at === null) {
+      work.emit({ type: 'order.ready_to_ship', orderId: order.id, data: { ship_policy: order.ship_policy } });
+    }
+  }
+}

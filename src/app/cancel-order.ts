@@ -1,0 +1,130 @@
+import { refundForCancellation } from '../domain/money.js';
+import { pickReleases, splitCancellation, type LineAllocation } from '../domain/release.js';
+import type { CaptureMode } from '../domain/types.js';
+import { addBackordered, lockSkus } from '../store/rows.js';
+import type { Work } from '../store/store.js';
+import { LINE_COLUMNS, refreshOrders, saveLineCounts, type LineRow } from './allocate.js';
+import { invalidState, notFound } from './errors.js';
+import { releaseAllocation, serveFreeStock } from './stock.js';
+
+export interface CancellationInput {
+  /** Without lines, everything not yet shipped is cancelled. */
+  lines?: { lineId: string; quantity: number }[];
+  reason: string;
+}
+
+export interface CancellationResult {
+  refund: { amount: number; currency: string };
+}
+
+/**
+ * Cancels units of an order: backordered units first, then allocated ones,
+ * whose stock goes to the queue before it becomes available. Units paid up
+ * front are refunded, each exactly once. Shipped units cannot be cancelled.
+ */
+export async function cancelOrder(work: Work, orderId: string, input: CancellationInput): Promise<CancellationResult> {
+  const order = await work.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  if (!order) throw notFound(`Order ${orderId} was not found.`);
+
+  const lineSkus = await work.db.selectFrom('order_lines').select('sku').where('order_id', '=', orderId).execute();
+  await lockSkus(work, lineSkus.map((l) => l.sku));
+  const lines = await work.db
+    .selectFrom('order_lines')
+    .select([...LINE_COLUMNS, 'unit_price', 'refunded_units'])
+    .where('order_id', '=', orderId)
+    .orderBy('position')
+    .execute();
+
+  const requests = cancellationRequests(orderId, lines, input);
+  let refund = 0;
+  const touchedSkus = new Set<string>();
+
+  for (const { line, quantity } of requests) {
+    const split = splitCancellation(line, quantity);
+    if (!split) {
+      throw invalidState(
+        `Line ${line.id} has ${line.backordered + line.allocated} unshipped units to cancel, fewer than ${quantity}.`,
+      );
+    }
+
+    if (split.fromBackordered > 0) {
+      line.backordered -= split.fromBackordered;
+      await addBackordered(work, line.sku, -split.fromBackordered);
+    }
+    if (split.fromAllocated > 0) await releaseLineAllocations(work, line, split.fromAllocated);
+
+    const amount = refundForCancellation(order.capture as CaptureMode, quantity, line.unit_price);
+    line.cancelled += quantity;
+    await saveLineCounts(work, line);
+    if (amount > 0) {
+      await work.db
+        .updateTable('order_lines')
+        .set((eb) => ({ refunded_units: eb('refunded_units', '+', quantity) }))
+        .where('id', '=', line.id)
+        .execute();
+    }
+    refund += amount;
+    touchedSkus.add(line.sku);
+
+    work.emit({
+      type: 'line.cancelled',
+      orderId,
+      lineId: line.id,
+      sku: line.sku,
+      data: { quantity, from_backordered: split.fromBackordered, from_allocated: split.fromAllocated, reason: input.reason },
+    });
+  }
+
+  if (refund > 0) {
+    await work.db
+      .updateTable('orders')
+      .set((eb) => ({ refunded: eb('refunded', '+', refund) }))
+      .where('id', '=', orderId)
+      .execute();
+    work.emit({ type: 'refund.requested', orderId, data: { amount: refund, currency: order.currency, reason: input.reason } });
+  }
+
+  await refreshOrders(work, [orderId]);
+  for (const sku of [...touchedSkus].sort()) await serveFreeStock(work, sku, 'cancellation');
+  return { refund: { amount: refund, currency: order.currency } };
+}
+
+type CancellableLine = LineRow & { unit_price: number; refunded_units: number };
+
+function cancellationRequests(
+  orderId: string,
+  lines: CancellableLine[],
+  input: CancellationInput,
+): { line: CancellableLine; quantity: number }[] {
+  if (!input.lines) {
+    const open = lines.filter((line) => line.backordered + line.allocated > 0);
+    if (open.length === 0) throw invalidState(`Order ${orderId} has no unshipped units left to cancel.`);
+    return open.map((line) => ({ line, quantity: line.backordered + line.allocated }));
+  }
+
+  return input.lines.map((request) => {
+    const line = lines.find((l) => l.id === request.lineId);
+    if (!line) throw notFound(`Line ${request.lineId} is not on order ${orderId}.`);
+    return { line, quantity: request.quantity };
+  });
+}
+
+async function releaseLineAllocations(work: Work, line: CancellableLine, quantity: number): Promise<void> {
+  const rows = await work.db
+    .selectFrom('line_allocations')
+    .select(['line_id', 'location', 'quantity', 'placed_at', 'allocated_at'])
+    .where('line_id', '=', line.id)
+    .where('quantity', '>', 0)
+    .execute();
+  const allocations: LineAllocation[] = rows.map((row) => ({
+    lineId: row.line_id,
+    location: row.location,
+    quantity: row.quantity,
+    placedAt: row.placed_at,
+    allocatedAt: row.allocated_at,
+  }));
+
+  for (const release of pickReleases(allocations, quantity)) {
+    await releaseAllocation(work, line, release.location, release.quantity, 'cancellation');
+  }
+}

@@ -1,0 +1,232 @@
+import type { Kysely } from 'kysely';
+import { orderStatusOf, statusOf } from '../domain/order-status.js';
+import { shipsTo } from '../domain/policy.js';
+import type { Database } from '../store/schema.js';
+import { locationRules } from '../store/rows.js';
+
+export interface Violation {
+  invariant: string;
+  /** The ids involved: SKU and location, order, line. */
+  ids: Record<string, string>;
+  message: string;
+}
+
+/**
+ * Reads a live database and reports every broken invariant, each with the
+ * ids involved. An empty list means the stock counts, the ledger, the
+ * queue and the money all agree.
+ */
+export async function checkInvariants(db: Kysely<Database>): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  const checks = [checkLevels, checkLedger, checkLines, checkAllocations, checkQueueServed, checkMoney, checkCachedTotals];
+  for (const check of checks) violations.push(...(await check(db)));
+  return violations;
+}
+
+async function checkLevels(db: Kysely<Database>): Promise<Violation[]> {
+  const rows = await db
+    .selectFrom('stock_levels')
+    .select(['sku', 'location', 'on_hand', 'allocated'])
+    .where((eb) => eb.or([eb('allocated', '<', 0), eb('allocated', '>', eb.ref('on_hand'))]))
+    .execute();
+  return rows.map((row) => ({
+    invariant: '1 allocated within on hand',
+    ids: { sku: row.sku, location: row.location },
+    message: `allocated ${row.allocated} is outside 0..on hand ${row.on_hand}`,
+  }));
+}
+
+async function checkLedger(db: Kysely<Database>): Promise<Violation[]> {
+  const sums = await db
+    .selectFrom('stock_movements')
+    .select(['sku', 'location'])
+    .select((eb) => [eb.fn.sum<number>('on_hand_delta').as('on_hand'), eb.fn.sum<number>('allocated_delta').as('allocated')])
+    .groupBy(['sku', 'location'])
+    .execute();
+  const levels = await db.selectFrom('stock_levels').select(['sku', 'location', 'on_hand', 'allocated']).execute();
+
+  const byKey = new Map(sums.map((s) => [`${s.sku}\u0000${s.location}`, s]));
+  const violations: Violation[] = [];
+  for (const level of levels) {
+    const sum = byKey.get(`${level.sku}\u0000${level.location}`);
+    const onHand = Number(sum?.on_hand ?? 0);
+    const allocated = Number(sum?.allocated ?? 0);
+    if (onHand !== level.on_hand || allocated !== level.allocated) {
+      violations.push({
+        invariant: '2 level equals its movements',
+        ids: { sku: level.sku, location: level.location },
+        message: `level on hand ${level.on_hand}, allocated ${level.allocated}; movements sum to ${onHand}, ${allocated}`,
+      });
+    }
+  }
+  return violations;
+}
+
+async function checkLines(db: Kysely<Database>): Promise<Violation[]> {
+  const lines = await db
+    .selectFrom('order_lines')
+    .select(['id', 'order_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled', 'status'])
+    .execute();
+  const violations: Violation[] = [];
+  for (const line of lines) {
+    const ids = { order: line.order_id, line: line.id };
+    const counts = [line.allocated, line.backordered, line.shipped, line.cancelled];
+    if (counts.some((n) => n < 0) || line.allocated + line.shipped + line.cancelled > line.quantity) {
+      violations.push({ invariant: '3 line units within quantity', ids, message: `counts ${counts.join('/')} of ${line.quantity}` });
+    }
+    if (line.allocated + line.backordered + line.shipped + line.cancelled !== line.quantity) {
+      violations.push({ invariant: '3 line units within quantity', ids, message: `allocated+backordered+shipped+cancelled != ${line.quantity}` });
+    }
+    if (statusOf(line) !== line.status) {
+      violations.push({ invariant: 'line status', ids, message: `stored ${line.status}, counts give ${statusOf(line)}` });
+    }
+  }
+
+  const orders = await db.selectFrom('orders').select(['id', 'status']).execute();
+  const linesByOrder = groupBy(lines, (line) => line.order_id);
+  for (const order of orders) {
+    const derived = orderStatusOf(linesByOrder.get(order.id) ?? []);
+    if (derived !== order.status) {
+      violations.push({ invariant: 'order status', ids: { order: order.id }, message: `stored ${order.status}, lines give ${derived}` });
+    }
+  }
+  return violations;
+}
+
+async function checkAllocations(db: Kysely<Database>): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  const perLevel = await db
+    .selectFrom('line_allocations')
+    .select(['sku', 'location'])
+    .select((eb) => eb.fn.sum<number>('quantity').as('quantity'))
+    .groupBy(['sku', 'location'])
+    .execute();
+  const sums = new Map(perLevel.map((row) => [`${row.sku}\u0000${row.location}`, Number(row.quantity)]));
+  const levels = await db.selectFrom('stock_levels').select(['sku', 'location', 'allocated']).execute();
+  for (const level of levels) {
+    const sum = sums.get(`${level.sku}\u0000${level.location}`) ?? 0;
+    if (sum !== level.allocated) {
+      violations.push({
+        invariant: '4 allocations sum to allocated',
+        ids: { sku: level.sku, location: level.location },
+        message: `line allocations sum to ${sum}, level allocated is ${level.allocated}`,
+      });
+    }
+  }
+
+  const perLine = await db
+    .selectFrom('order_lines')
+    .leftJoin('line_allocations', 'line_allocations.line_id', 'order_lines.id')
+    .select(['order_lines.id', 'order_lines.order_id', 'order_lines.allocated'])
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('line_allocations.quantity'), eb.lit(0)).as('held'))
+    .groupBy(['order_lines.id', 'order_lines.order_id', 'order_lines.allocated'])
+    .execute();
+  for (const line of perLine) {
+    if (Number(line.held) !== line.allocated) {
+      violations.push({
+        invariant: '4 allocations sum to allocated',
+        ids: { order: line.order_id, line: line.id },
+        message: `line allocated ${line.allocated}, its allocations hold ${line.held}`,
+      });
+    }
+  }
+  return violations;
+}
+
+async function checkQueueServed(db: Kysely<Database>): Promise<Violation[]> {
+  const locations = new Map((await db.selectFrom('locations').selectAll().execute()).map((row) => [row.code, locationRules(row)]));
+  const free = await db
+    .selectFrom('stock_levels')
+    .select(['sku', 'location', 'on_hand', 'allocated'])
+    .whereRef('on_hand', '>', 'allocated')
+    .where('sku', 'in', (eb) => eb.selectFrom('order_lines').select('sku').where('backordered', '>', 0))
+    .execute();
+
+  const violations: Violation[] = [];
+  for (const level of free) {
+    const waiting = await db
+      .selectFrom('order_lines')
+      .select(['id', 'order_id', 'shipping_country'])
+      .where('sku', '=', level.sku)
+      .where('backordered', '>', 0)
+      .execute();
+    const location = locations.get(level.location)!;
+    const servable = waiting.find((line) => shipsTo(location, line.shipping_country));
+    if (servable) {
+      violations.push({
+        invariant: '5 queue served before available',
+        ids: { sku: level.sku, location: level.location, line: servable.id },
+        message: `${level.on_hand - level.allocated} available while line ${servable.id} waits`,
+      });
+    }
+  }
+  return violations;
+}
+
+async function checkMoney(db: Kysely<Database>): Promise<Violation[]> {
+  const orders = await db.selectFrom('orders').select(['id', 'capture', 'captured', 'refunded']).execute();
+  const lines = await db
+    .selectFrom('order_lines')
+    .select(['id', 'order_id', 'quantity', 'unit_price', 'shipped', 'cancelled', 'refunded_units'])
+    .execute();
+  const linesByOrder = groupBy(lines, (line) => line.order_id);
+
+  const violations: Violation[] = [];
+  for (const order of orders) {
+    const ids = { order: order.id };
+    const own = linesByOrder.get(order.id) ?? [];
+    const paidUnits = (line: (typeof own)[number]) => (order.capture === 'upfront' ? line.quantity : line.shipped);
+    const expectedCaptured = own.reduce((sum, line) => sum + paidUnits(line) * line.unit_price, 0);
+    const expectedRefunded = own.reduce((sum, line) => sum + line.refunded_units * line.unit_price, 0);
+
+    if (order.refunded > order.captured) {
+      violations.push({ invariant: '6 refunded within captured', ids, message: `refunded ${order.refunded} > captured ${order.captured}` });
+    }
+    if (order.captured !== expectedCaptured) {
+      violations.push({ invariant: '6 captured matches units paid', ids, message: `captured ${order.captured}, lines give ${expectedCaptured}` });
+    }
+    if (order.refunded !== expectedRefunded) {
+      violations.push({ invariant: '6 refunded matches units refunded', ids, message: `refunded ${order.refunded}, lines give ${expectedRefunded}` });
+    }
+    for (const line of own) {
+      const captured = order.capture === 'upfront' ? line.cancelled : 0;
+      if (line.refunded_units !== captured) {
+        violations.push({
+          invariant: '6 captured cancelled unit refunded once',
+          ids: { order: order.id, line: line.id },
+          message: `${line.cancelled} cancelled, ${captured} of them paid, ${line.refunded_units} refunded`,
+        });
+      }
+    }
+  }
+  return violations;
+}
+
+async function checkCachedTotals(db: Kysely<Database>): Promise<Violation[]> {
+  const rows = await db
+    .selectFrom('skus')
+    .leftJoin('order_lines', 'order_lines.sku', 'skus.code')
+    .select(['skus.code', 'skus.backordered'])
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('order_lines.backordered'), eb.lit(0)).as('waiting'))
+    .groupBy(['skus.code', 'skus.backordered'])
+    .execute();
+  return rows
+    .filter((row) => Number(row.waiting) !== row.backordered)
+    .map((row) => ({
+      invariant: 'queue total',
+      ids: { sku: row.code },
+      message: `SKU backordered ${row.backordered}, its lines wait for ${row.waiting}`,
+    }));
+}
+
+// Map.groupBy needs Node.js 21; this project runs on 20.
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}

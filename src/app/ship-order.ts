@@ -1,0 +1,148 @@
+import { amountFor } from '../domain/money.js';
+import { isReleased } from '../domain/policy.js';
+import { loadLocations, lockSkus } from '../store/rows.js';
+import type { Work } from '../store/store.js';
+import { LINE_COLUMNS, refreshOrders, saveLineCounts } from './allocate.js';
+import { invalidState, notFound } from './errors.js';
+
+export interface ShipmentInput {
+  /** The location the parcel leaves from; by default the one holding the lines' allocations. */
+  location?: string;
+  lines: { lineId: string; quantity: number }[];
+  carrier?: string | null;
+  trackingNumber?: string | null;
+}
+
+/**
+ * Ships allocated units from one location: on hand and allocated fall
+ * together. Only allocated units ship; a `ship_complete` order ships whole;
+ * a preorder ships only from its release date in the location's time zone.
+ * Orders paid on shipment are captured here.
+ */
+export async function shipOrder(work: Work, orderId: string, input: ShipmentInput): Promise<string> {
+  const order = await work.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+  if (!order) throw notFound(`Order ${orderId} was not found.`);
+
+  const skuRows = await work.db.selectFrom('order_lines').select('sku').where('order_id', '=', orderId).execute();
+  const skus = await lockSkus(work, skuRows.map((row) => row.sku));
+  const lines = await work.db
+    .selectFrom('order_lines')
+    .select([...LINE_COLUMNS, 'unit_price'])
+    .where('order_id', '=', orderId)
+    .execute();
+  const allocations = await work.db
+    .selectFrom('line_allocations')
+    .select(['line_id', 'location', 'quantity'])
+    .where('order_id', '=', orderId)
+    .where('quantity', '>', 0)
+    .execute();
+
+  const requests = input.lines.map((request) => {
+    const line = lines.find((l) => l.id === request.lineId);
+    if (!line) throw notFound(`Line ${request.lineId} is not on order ${orderId}.`);
+    return { line, quantity: request.quantity };
+  });
+  const location = input.location ?? chooseShippingLocation(orderId, requests.map((r) => r.line.id), allocations);
+
+  if (order.ship_policy === 'ship_complete') assertShipsWhole(orderId, lines, requests);
+
+  const locationRow = (await loadLocations(work)).get(location);
+  if (!locationRow) throw notFound(`Location ${location} was not found.`);
+
+  const shipmentId = work.newId('shp');
+  await work.db
+    .insertInto('shipments')
+    .values({
+      id: shipmentId,
+      order_id: orderId,
+      location,
+      carrier: input.carrier ?? null,
+      tracking_number: input.trackingNumber ?? null,
+      created_at: work.nowIso,
+    })
+    .execute();
+
+  let captured = 0;
+  for (const { line, quantity } of requests) {
+    const sku = skus.get(line.sku)!;
+    if (sku.policy === 'preorder' && !isReleased(sku.release_date, work.now, locationRow.time_zone)) {
+      throw invalidState(`SKU ${line.sku} is a preorder released on ${sku.release_date}; it cannot ship before then.`);
+    }
+
+    const held = allocations.find((a) => a.line_id === line.id && a.location === location)?.quantity ?? 0;
+    if (quantity > held) {
+      throw invalidState(`Line ${line.id} has ${held} units allocated at ${location}, fewer than the ${quantity} to ship.`);
+    }
+
+    await work.db
+      .updateTable('line_allocations')
+      .set((eb) => ({ quantity: eb('quantity', '-', quantity) }))
+      .where('line_id', '=', line.id)
+      .where('location', '=', location)
+      .execute();
+    await work.moveStock({
+      sku: line.sku,
+      location,
+      kind: 'shipment',
+      onHandDelta: -quantity,
+      allocatedDelta: -quantity,
+      orderId,
+      lineId: line.id,
+      shipmentId,
+    });
+    await work.db.insertInto('shipment_lines').values({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity }).execute();
+
+    line.allocated -= quantity;
+    line.shipped += quantity;
+    await saveLineCounts(work, line);
+    if (order.capture === 'on_ship') captured += amountFor(quantity, line.unit_price);
+
+    work.emit({
+      type: 'line.shipped',
+      orderId,
+      lineId: line.id,
+      sku: line.sku,
+      data: { quantity, location, shipment_id: shipmentId, carrier: input.carrier ?? null, tracking_number: input.trackingNumber ?? null },
+    });
+  }
+
+  if (captured > 0) {
+    await work.db
+      .updateTable('orders')
+      .set((eb) => ({ captured: eb('captured', '+', captured) }))
+      .where('id', '=', orderId)
+      .execute();
+  }
+  await refreshOrders(work, [orderId]);
+  return shipmentId;
+}
+
+function chooseShippingLocation(
+  orderId: string,
+  lineIds: string[],
+  allocations: { line_id: string; location: string }[],
+): string {
+  const places = new Set(allocations.filter((a) => lineIds.includes(a.line_id)).map((a) => a.location));
+  if (places.size === 1) return [...places][0]!;
+  if (places.size === 0) throw invalidState(`Order ${orderId} has no allocated units on those lines to ship.`);
+  throw invalidState(
+    `Order ${orderId} has those units allocated at ${[...places].sort().join(', ')}; name the location the parcel leaves from.`,
+  );
+}
+
+function assertShipsWhole(
+  orderId: string,
+  lines: { id: string; allocated: number; backordered: number }[],
+  requests: { line: { id: string }; quantity: number }[],
+): void {
+  const waiting = lines.filter((line) => line.backordered > 0);
+  if (waiting.length > 0) {
+    throw invalidState(`Order ${orderId} ships complete and ${waiting.length} of its lines still wait for stock.`);
+  }
+  for (const line of lines) {
+    const shipping = requests.filter((r) => r.line.id === line.id).reduce((sum, r) => sum + r.quantity, 0);
+    if (shipping !== line.allocated) {
+      throw invalidState(`Order ${orderId} ships complete: line ${line.id} must ship all ${line.allocated} allocated units.`);
+    }
+  }
+}

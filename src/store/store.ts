@@ -1,0 +1,199 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../domain/clock.js';
+import { systemClock } from '../domain/clock.js';
+import { connect, type ConnectOptions, type DatabaseKind } from './database.js';
+import { migrateToLatest } from './migrate.js';
+import type { Database } from './schema.js';
+import { newId } from './ids.js';
+
+export interface MovementInput {
+  sku: string;
+  location: string;
+  kind: 'receipt' | 'adjustment' | 'allocation' | 'release' | 'shipment' | 'return';
+  onHandDelta: number;
+  allocatedDelta: number;
+  orderId?: string | null;
+  lineId?: string | null;
+  purchaseOrderId?: string | null;
+  receiptId?: string | null;
+  shipmentId?: string | null;
+  reason?: string | null;
+}
+
+export interface EventInput {
+  type: string;
+  orderId?: string | null;
+  lineId?: string | null;
+  sku?: string | null;
+  data: Record<string, unknown>;
+}
+
+/**
+ * One database transaction with what every use case needs beside it: the
+ * instant it runs at, id generation and an event buffer that is written in
+ * the same transaction just before commit.
+ */
+export class Work {
+  readonly nowIso: string;
+  private readonly events: EventInput[] = [];
+  private readonly movements: (MovementInput & { id: string })[] = [];
+
+  constructor(
+    readonly db: Transaction<Database>,
+    readonly kind: DatabaseKind,
+    readonly now: Date,
+  ) {
+    this.nowIso = now.toISOString();
+  }
+
+  get postgres(): boolean {
+    return this.kind === 'postgres';
+  }
+
+  newId(prefix: string): string {
+    return newId(prefix);
+  }
+
+  emit(event: EventInput): void {
+    this.events.push(event);
+  }
+
+  /**
+   * Records a stock movement and applies it to the stock level at once. The
+   * ledger row is written with the events before commit; the level's CHECK
+   * constraint rejects a change that would make allocated exceed on hand.
+   */
+  async moveStock(movement: MovementInput): Promise<string> {
+    await this.db
+      .updateTable('stock_levels')
+      .set((eb) => ({
+        on_hand: eb('on_hand', '+', movement.onHandDelta),
+        allocated: eb('allocated', '+', movement.allocatedDelta),
+        updated_at: this.nowIso,
+      }))
+      .where('sku', '=', movement.sku)
+      .where('location', '=', movement.location)
+      .execute();
+    const id = newId('mov');
+    this.movements.push({ ...movement, id });
+    return id;
+  }
+
+  /** Writes the buffered movements and events; the store calls it before commit. */
+  async flush(): Promise<void> {
+    await this.flushMovements();
+    await this.flushEvents();
+  }
+
+  private async flushMovements(): Promise<void> {
+    if (this.movements.length === 0) return;
+
+    const rows = this.movements.map((m) => ({
+      id: m.id,
+      sku: m.sku,
+      location: m.location,
+      kind: m.kind,
+      on_hand_delta: m.onHandDelta,
+      allocated_delta: m.allocatedDelta,
+      order_id: m.orderId ?? null,
+      line_id: m.lineId ?? null,
+      purchase_order_id: m.purchaseOrderId ?? null,
+      receipt_id: m.receiptId ?? null,
+      shipment_id: m.shipmentId ?? null,
+      reason: m.reason ?? null,
+      created_at: this.nowIso,
+    }));
+    this.movements.length = 0;
+
+    // SQLite allows 32,766 bound parameters per statement; 13 per row.
+    for (let start = 0; start < rows.length; start += 1000) {
+      await this.db.insertInto('stock_movements').values(rows.slice(start, start + 1000)).execute();
+    }
+  }
+
+  private async flushEvents(): Promise<void> {
+    if (this.events.length === 0) return;
+
+    const rows = this.events.map((event) => ({
+      id: newId('evt'),
+      type: event.type,
+      order_id: event.orderId ?? null,
+      line_id: event.lineId ?? null,
+      sku: event.sku ?? null,
+      data: JSON.stringify(event.data),
+      created_at: this.nowIso,
+    }));
+    this.events.length = 0;
+
+    // SQLite allows 32,766 bound parameters per statement; 7 per row.
+    for (let start = 0; start < rows.length; start += 1000) {
+      await this.db.insertInto('events').values(rows.slice(start, start + 1000)).execute();
+    }
+  }
+}
+
+export interface StoreOptions extends ConnectOptions {
+  clock?: Clock;
+  /** Apply pending migrations on open; default true. */
+  migrate?: boolean;
+}
+
+const MAX_ATTEMPTS = 10;
+
+/** The database handle of a running Restock, with transactions that retry on conflicts. */
+export class Store {
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly kind: DatabaseKind,
+    readonly description: string,
+    readonly clock: Clock,
+  ) {}
+
+  static async open(options: StoreOptions): Promise<Store> {
+    const connection = await connect(options);
+    if (options.migrate !== false) await migrateToLatest(connection.db);
+    return new Store(connection.db, connection.kind, connection.description, options.clock ?? systemClock);
+  }
+
+  /**
+   * Runs `body` in one transaction and commits it with its events. A
+   * serialization failure, deadlock or busy database rolls back and runs
+   * `body` again (up to 10 attempts), so `body` must not have effects outside
+   * the transaction.
+   */
+  async transaction<T>(body: (work: Work) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.db.transaction().execute(async (tx) => {
+          const work = new Work(tx, this.kind, this.clock());
+          const result = await body(work);
+          await work.flush();
+          return result;
+        });
+      } catch (error) {
+        if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+        await sleep(backoffMillis(attempt));
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+/** Serialization failure, deadlock, or a unique violation raced by a parallel insert. */
+function isRetryable(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  if (code === '23505') return constraint === 'idempotency_keys_pk';
+  return code === '40001' || code === '40P01' || code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
+function backoffMillis(attempt: number): number {
+  const ceiling = Math.min(200, 5 * 2 ** attempt);
+  return Math.random() * ceiling;
+}
+
+function sleep(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
