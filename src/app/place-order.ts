@@ -19,7 +19,7 @@ export interface PlaceOrderInput {
 
 export type PlaceOrderOutcome = { accepted: true; orderId: string } | { accepted: false; rejections: Rejection[] };
 
-interface SkuState {
+export interface SkuState {
   rules: SkuRules;
   levels: Map<string, { onHand: number; allocated: number }>;
 }
@@ -143,7 +143,7 @@ async function placeOne(
   return { accepted: true, orderId };
 }
 
-function supplyFor(
+export function supplyFor(
   input: PlaceOrderInput,
   state: Map<string, SkuState>,
   eligible: LocationRules[],

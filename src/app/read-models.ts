@@ -2,6 +2,7 @@ import { availableAt } from '../domain/allocation.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { notFound } from './errors.js';
+import type { CaptureMode, LineStatus, ShipPolicy, StockPolicy } from '../domain/types.js';
 
 type Reader = Kysely<Database>;
 
@@ -14,7 +15,7 @@ export interface OrderLineView {
   backordered: number;
   shipped: number;
   cancelled: number;
-  status: string;
+  status: LineStatus;
   promised_ship_date: string | null;
   estimated_ship_date: string | null;
   ship_date_basis: string | null;
@@ -24,16 +25,16 @@ export interface OrderLineView {
 export interface OrderView {
   id: string;
   external_id: string | null;
-  status: string;
+  status: LineStatus;
   placed_at: string;
   currency: string;
-  ship_policy: string;
+  ship_policy: ShipPolicy;
   shipping_country: string | null;
   priority: number;
   ready_to_ship: boolean;
   customer: { email: string | null; name: string | null; locale: string | null };
   lines: OrderLineView[];
-  payment: { capture: string; captured: number; refunded: number };
+  payment: { capture: CaptureMode; captured: number; refunded: number };
 }
 
 /** Reads an order as the API shows it, with each waiting line's place in its queue. */
@@ -53,7 +54,7 @@ export async function readOrder(db: Reader, orderId: string): Promise<OrderView>
       backordered: line.backordered,
       shipped: line.shipped,
       cancelled: line.cancelled,
-      status: line.status,
+      status: line.status as LineStatus,
       promised_ship_date: line.promised_ship_date,
       estimated_ship_date: line.estimated_ship_date,
       ship_date_basis: line.ship_date_basis,
@@ -64,16 +65,16 @@ export async function readOrder(db: Reader, orderId: string): Promise<OrderView>
   return {
     id: order.id,
     external_id: order.external_id,
-    status: order.status,
+    status: order.status as LineStatus,
     placed_at: order.placed_at,
     currency: order.currency,
-    ship_policy: order.ship_policy,
+    ship_policy: order.ship_policy as ShipPolicy,
     shipping_country: order.shipping_country,
     priority: order.priority,
     ready_to_ship: order.ready_to_ship_at !== null,
     customer: { email: order.customer_email, name: order.customer_name, locale: order.customer_locale },
     lines: views,
-    payment: { capture: order.capture, captured: order.captured, refunded: order.refunded },
+    payment: { capture: order.capture as CaptureMode, captured: order.captured, refunded: order.refunded },
   };
 }
 
@@ -155,7 +156,7 @@ export async function readLevels(db: Reader, sku: string): Promise<LevelView[]> 
 export interface SkuView {
   code: string;
   name: string;
-  policy: string;
+  policy: StockPolicy;
   backorder_limit: number | null;
   low_stock_threshold: number;
   lead_time_days: number | null;
@@ -185,7 +186,7 @@ export async function readSku(db: Reader, code: string): Promise<SkuView> {
   return {
     code: sku.code,
     name: sku.name,
-    policy: sku.policy,
+    policy: sku.policy as StockPolicy,
     backorder_limit: sku.backorder_limit,
     low_stock_threshold: sku.low_stock_threshold,
     lead_time_days: sku.lead_time_days,

@@ -1,0 +1,23 @@
+/** Settings read from the environment, with the defaults of the API contract. */
+export interface Settings {
+  host: string;
+  port: number;
+  /** A SQLite file path, or a postgres:// URL. */
+  databaseUrl: string;
+  /** Where the embedded database, keys and outgoing mail live. */
+  dataDir: string;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const port = Number(env.PORT ?? 4000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a whole number from 0 to 65535, not "${env.PORT}".`);
+  }
+  const dataDir = env.RESTOCK_DATA_DIR ?? './data';
+  return {
+    host: env.HOST ?? '127.0.0.1',
+    port,
+    databaseUrl: env.RESTOCK_DB ?? `${dataDir}/restock.db`,
+    dataDir,
+  };
+}

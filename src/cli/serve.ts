@@ -1,0 +1,52 @@
+import { pino } from 'pino';
+import { buildApp } from '../http/app.js';
+import { loadKeys } from '../http/auth.js';
+import { Store } from '../store/store.js';
+import type { Settings } from './config.js';
+
+/**
+ * Migrates the database, serves the API until SIGTERM or SIGINT, then stops
+ * accepting connections, lets in-flight requests finish and closes the
+ * database. Resolves with the exit code once stopped.
+ */
+export async function runServe(settings: Settings): Promise<number> {
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] });
+
+  const store = await Store.open({ url: settings.databaseUrl });
+  const loaded = loadKeys(settings.dataDir);
+  const app = await buildApp({ store, keys: loaded.keys, logger });
+
+  const address = await app.listen({ host: settings.host, port: settings.port });
+  logger.info({ url: address, database: store.description }, `Restock is serving ${address} on ${store.description}`);
+  if (loaded.generated) {
+    // Printed once, on the start that generated them; later starts only say where they are.
+    process.stdout.write(
+      `\nGenerated API keys (stored in ${loaded.file}):\n  admin key:       ${loaded.keys.admin}\n  publishable key: ${loaded.keys.publishable}\n\n`,
+    );
+  } else if (loaded.file) {
+    logger.info({ keys: loaded.file }, `API keys are in ${loaded.file}`);
+  } else {
+    logger.info('API keys come from RESTOCK_ADMIN_KEY and RESTOCK_PUBLISHABLE_KEY');
+  }
+  logger.info(`API documentation: ${address}/docs`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping: finishing in-flight requests');
+      try {
+        await app.close();
+        await store.close();
+        logger.info('stopped');
+        resolve(0);
+      } catch (error) {
+        logger.error({ err: error }, 'failed to stop cleanly');
+        resolve(1);
+      }
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { readAvailability } from '../../app/availability.js';
+import { RestockError } from '../../app/errors.js';
+import { quoteOrder } from '../../app/quote.js';
+import type { App, RouteContext } from '../app.js';
+import { country, errorBody, MAX_LINES, quantity, shipPolicy, skuCode } from '../schemas.js';
+
+const availabilityView = z.object({
+  sku: z.string(),
+  status: z.enum(['in_stock', 'low_stock', 'backorder', 'preorder', 'out_of_stock', 'discontinued']),
+  orderable: z.boolean(),
+  available: z.number(),
+  max_orderable: z.number().nullable(),
+});
+
+const quoteView = z.object({
+  orderable: z.boolean(),
+  ship_policy: shipPolicy,
+  lines: z.array(
+    z.object({
+      sku: z.string(),
+      quantity: z.number(),
+      from_stock: z.number(),
+      backordered: z.number(),
+      status: z.string(),
+      orderable: z.boolean(),
+    }),
+  ),
+});
+
+export function notOrderable(rejections: { sku: string; reason: string; max_orderable: number | null }[]): RestockError {
+  const summary = rejections.map((r) => `${r.sku} (${r.reason}, at most ${r.max_orderable ?? 'unlimited'})`).join(', ');
+  return new RestockError('not_orderable', 409, `Some lines cannot be taken: ${summary}. Nothing was stored.`, rejections);
+}
+
+export function registerAvailabilityRoutes(app: App, { store }: RouteContext): void {
+  app.get(
+    '/v1/availability/:sku',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['availability'],
+        summary: 'What a product page may say for a SKU and quantity',
+        params: z.object({ sku: skuCode }),
+        querystring: z.object({ quantity: z.coerce.number().pipe(quantity).default(1), country: country.optional() }),
+        response: { 200: availabilityView, 400: errorBody, 404: errorBody },
+      },
+    },
+    async (request) => {
+      const view = await readAvailability(
+        store.db,
+        { sku: request.params.sku, quantity: request.query.quantity, country: request.query.country },
+        store.clock(),
+      );
+      return { sku: view.sku, status: view.status, orderable: view.orderable, available: view.available, max_orderable: view.maxOrderable };
+    },
+  );
+
+  app.post(
+    '/v1/availability/quote',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['availability'],
+        summary: 'Quote an order without placing it; holds no stock',
+        body: z
+          .object({
+            lines: z.array(z.object({ sku: skuCode, quantity }).strict()).min(1).max(MAX_LINES),
+            ship_policy: shipPolicy.optional(),
+            shipping_country: country.optional(),
+          })
+          .strict(),
+        response: { 200: quoteView, 400: errorBody, 409: errorBody },
+      },
+    },
+    async (request) => {
+      const quote = await quoteOrder(
+        store.db,
+        { lines: request.body.lines, shipPolicy: request.body.ship_policy, shippingCountry: request.body.shipping_country },
+        store.clock(),
+      );
+      if (!quote.orderable) throw notOrderable(quote.rejections);
+      return { orderable: true, ship_policy: quote.ship_policy, lines: quote.lines };
+    },
+  );
+}

@@ -1,0 +1,216 @@
+import { z } from 'zod';
+import { upsertLocation, upsertSku } from '../../app/catalog.js';
+import { notFound } from '../../app/errors.js';
+import { readQueue, readSku } from '../../app/read-models.js';
+import type { App, RouteContext } from '../app.js';
+import { decodeCursor, page } from '../pagination.js';
+import {
+  calendarDate, count, country, errorBody, listOf, listQuery, locationCode, skuCode, stockPolicy, text, timeZone,
+} from '../schemas.js';
+
+const skuBody = z
+  .object({
+    name: text(200).optional(),
+    policy: stockPolicy,
+    backorder_limit: count(1_000_000_000).nullable().optional(),
+    low_stock_threshold: count(1_000_000_000).optional(),
+    lead_time_days: count(3650).nullable().optional(),
+    handling_days: count(365).optional(),
+    restock_date: calendarDate.nullable().optional(),
+    release_date: calendarDate.nullable().optional(),
+  })
+  .strict();
+
+const skuView = z.object({
+  code: z.string(),
+  name: z.string(),
+  policy: stockPolicy,
+  backorder_limit: z.number().nullable(),
+  low_stock_threshold: z.number(),
+  lead_time_days: z.number().nullable(),
+  handling_days: z.number(),
+  restock_date: z.string().nullable(),
+  release_date: z.string().nullable(),
+  on_hand: z.number(),
+  allocated: z.number(),
+  available: z.number(),
+  backordered: z.number(),
+  inbound: z.number(),
+});
+
+const locationBody = z
+  .object({
+    name: text(200).optional(),
+    time_zone: timeZone.optional(),
+    working_days: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
+    holidays: z.array(calendarDate).max(1000).optional(),
+    receiving_days: count(60).optional(),
+    ships_to: z.array(country).min(1).max(300).nullable().optional(),
+    priority: count(1_000_000).optional(),
+  })
+  .strict();
+
+const locationView = z.object({
+  code: z.string(),
+  name: z.string(),
+  time_zone: z.string(),
+  working_days: z.array(z.number()),
+  holidays: z.array(z.string()),
+  receiving_days: z.number(),
+  ships_to: z.array(z.string()).nullable(),
+  priority: z.number(),
+});
+
+const queueEntry = z.object({
+  order_id: z.string(),
+  line_id: z.string(),
+  backordered: z.number(),
+  queue_position: z.number(),
+  promised_ship_date: z.string().nullable(),
+  estimated_ship_date: z.string().nullable(),
+  placed_at: z.string(),
+});
+
+export function registerCatalogRoutes(app: App, { store }: RouteContext): void {
+  app.put(
+    '/v1/skus/:sku',
+    {
+      schema: {
+        tags: ['skus'],
+        summary: 'Create or update a SKU',
+        params: z.object({ sku: skuCode }),
+        body: skuBody,
+        response: { 200: skuView, 201: skuView, 400: errorBody, 409: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { created, view } = await store.transaction(async (work) => {
+        const result = await upsertSku(work, request.params.sku, {
+          name: body.name,
+          policy: body.policy,
+          backorderLimit: body.backorder_limit,
+          lowStockThreshold: body.low_stock_threshold,
+          leadTimeDays: body.lead_time_days,
+          handlingDays: body.handling_days,
+          restockDate: body.restock_date,
+          releaseDate: body.release_date,
+        });
+        return { created: result.created, view: await readSku(work.db, request.params.sku) };
+      });
+      return reply.code(created ? 201 : 200).send(view);
+    },
+  );
+
+  app.get(
+    '/v1/skus/:sku',
+    { schema: { tags: ['skus'], summary: 'Read a SKU with its stock summed over locations', params: z.object({ sku: skuCode }), response: { 200: skuView, 404: errorBody } } },
+    async (request) => readSku(store.db, request.params.sku),
+  );
+
+  app.get(
+    '/v1/skus',
+    { schema: { tags: ['skus'], summary: 'List SKUs by code', querystring: z.object(listQuery), response: { 200: listOf(skuView) } } },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const after = decodeCursor<string>(cursor);
+      let query = store.db.selectFrom('skus').select('code').orderBy('code').limit(limit + 1);
+      if (after !== undefined) query = query.where('code', '>', after);
+      const codes = (await query.execute()).map((row) => row.code);
+      const views = [];
+      for (const code of codes) views.push(await readSku(store.db, code));
+      return page(views, limit, (view) => view.code);
+    },
+  );
+
+  app.get(
+    '/v1/skus/:sku/backorders',
+    {
+      schema: {
+        tags: ['queue'],
+        summary: "Read a SKU's backorder queue in allocation order",
+        params: z.object({ sku: skuCode }),
+        querystring: z.object(listQuery),
+        response: { 200: listOf(queueEntry), 404: errorBody },
+      },
+    },
+    async (request) => {
+      const { sku } = request.params;
+      const exists = await store.db.selectFrom('skus').select('code').where('code', '=', sku).executeTakeFirst();
+      if (!exists) throw notFound(`SKU ${sku} was not found.`);
+
+      const { limit, cursor } = request.query;
+      const offset = decodeCursor<number>(cursor) ?? 0;
+      const entries = await readQueue(store.db, sku, limit + 1, offset);
+      return page(
+        entries.map(({ priority: _priority, ...entry }) => entry),
+        limit,
+        (entry) => entry.queue_position,
+      );
+    },
+  );
+
+  app.put(
+    '/v1/locations/:code',
+    {
+      schema: {
+        tags: ['locations'],
+        summary: 'Create or update a location',
+        params: z.object({ code: locationCode }),
+        body: locationBody,
+        response: { 200: locationView, 201: locationView, 400: errorBody },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const { created, view } = await store.transaction(async (work) => {
+        const result = await upsertLocation(work, request.params.code, {
+          name: body.name,
+          timeZone: body.time_zone,
+          workingDays: body.working_days,
+          holidays: body.holidays,
+          receivingDays: body.receiving_days,
+          shipsTo: body.ships_to,
+          priority: body.priority,
+        });
+        return { created: result.created, view: await readLocation(work.db, request.params.code) };
+      });
+      return reply.code(created ? 201 : 200).send(view);
+    },
+  );
+
+  app.get(
+    '/v1/locations/:code',
+    { schema: { tags: ['locations'], summary: 'Read a location', params: z.object({ code: locationCode }), response: { 200: locationView, 404: errorBody } } },
+    async (request) => readLocation(store.db, request.params.code),
+  );
+
+  app.get(
+    '/v1/locations',
+    { schema: { tags: ['locations'], summary: 'List locations by code', querystring: z.object(listQuery), response: { 200: listOf(locationView) } } },
+    async (request) => {
+      const { limit, cursor } = request.query;
+      const after = decodeCursor<string>(cursor);
+      let query = store.db.selectFrom('locations').select('code').orderBy('code').limit(limit + 1);
+      if (after !== undefined) query = query.where('code', '>', after);
+      const views = [];
+      for (const { code } of await query.execute()) views.push(await readLocation(store.db, code));
+      return page(views, limit, (view) => view.code);
+    },
+  );
+}
+
+async function readLocation(db: RouteContext['store']['db'], code: string) {
+  const row = await db.selectFrom('locations').selectAll().where('code', '=', code).executeTakeFirst();
+  if (!row) throw notFound(`Location ${code} was not found.`);
+  return {
+    code: row.code,
+    name: row.name,
+    time_zone: row.time_zone,
+    working_days: JSON.parse(row.working_days) as number[],
+    holidays: JSON.parse(row.holidays) as string[],
+    receiving_days: row.receiving_days,
+    ships_to: row.ships_to === null ? null : (JSON.parse(row.ships_to) as string[]),
+    priority: row.priority,
+  };
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { CAPTURE_MODES, SHIP_POLICIES, STOCK_POLICIES } from '../domain/types.js';
+
+/** Field rules of the API contract, shared by every route. */
+
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+const TIME_ZONES = new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+
+export const MAX_QUANTITY = 1_000_000;
+export const MAX_LINES = 500;
+export const MAX_UNIT_PRICE = 1_000_000_000;
+
+export const skuCode = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, underscores or hyphens');
+
+export const locationCode = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, dots, underscores or hyphens');
+
+export const quantity = z
+  .number({ error: 'must be a whole number from 1 to 1,000,000' })
+  .int('must be a whole number from 1 to 1,000,000')
+  .min(1, 'must be at least 1')
+  .max(MAX_QUANTITY, 'must be at most 1,000,000');
+
+export const count = (max: number) =>
+  z
+    .number({ error: `must be a whole number from 0 to ${max}` })
+    .int(`must be a whole number from 0 to ${max}`)
+    .min(0, 'must not be negative')
+    .max(max, `must be at most ${max}`);
+
+export const unitPrice = count(MAX_UNIT_PRICE).describe('Price of one unit in the currency\'s minor units (1999 = 19.99)');
+
+/** A calendar date that exists, such as 2027-01-18 (not 2027-02-30). */
+export const calendarDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
+  .refine((text) => {
+    const date = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+  }, 'must be a date that exists');
+
+export const currency = z
+  .string()
+  .refine((code) => CURRENCIES.has(code), 'must be an ISO 4217 currency code in capitals, such as USD');
+
+export const country = z
+  .string()
+  .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 two-letter country code in capitals, such as US')
+  .refine((code) => REGION_NAMES.of(code) !== code, 'must be an assigned ISO 3166 country code');
+
+export const timeZone = z.string().refine((zone) => TIME_ZONES.has(zone), 'must be an IANA time zone, such as America/New_York');
+
+export const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+
+export const stockPolicy = z.enum(STOCK_POLICIES);
+export const shipPolicy = z.enum(SHIP_POLICIES);
+export const captureMode = z.enum(CAPTURE_MODES);
+
+export const listQuery = {
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(512).optional(),
+};
+
+export const errorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+
+export function listOf<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), has_more: z.boolean(), next_cursor: z.string().nullable() });
+}
