@@ -4,6 +4,7 @@ import type { LineCounts, LocationRules, ShipPolicy } from '../domain/types.js';
 import { addBackordered } from '../store/rows.js';
 import type { OrderLineTable } from '../store/schema.js';
 import type { Work } from '../store/store.js';
+import { noteChanged, noteServedFront } from './promises.js';
 
 /** The columns of an order line that allocation changes or needs. */
 export type LineRow = Pick<
@@ -119,6 +120,8 @@ export async function serveQueueAt(
   cause: string,
 ): Promise<AllocationResult[]> {
   const results: AllocationResult[] = [];
+  const fullyAllocated: string[] = [];
+  noteChanged(work, sku);
   let remaining = units;
   let after: LineRow | undefined;
 
@@ -132,6 +135,7 @@ export async function serveQueueAt(
       const line = page.find((row) => row.id === lineId)!;
       await allocateToLine(work, line, location.code, quantity, cause);
       results.push({ orderId: line.order_id, lineId, quantity });
+      if (line.backordered === 0) fullyAllocated.push(lineId);
     }
     remaining = left;
     after = page[page.length - 1];
@@ -139,6 +143,7 @@ export async function serveQueueAt(
 
   const total = results.reduce((sum, r) => sum + r.quantity, 0);
   await addBackordered(work, sku, -total);
+  noteServedFront(work, sku, total, fullyAllocated);
   await refreshOrders(work, results.map((r) => r.orderId));
   return results;
 }

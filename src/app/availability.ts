@@ -5,6 +5,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { locationRules, skuRules } from '../store/rows.js';
 import { notFound } from './errors.js';
+import { shipDateForNewUnits } from './ship-dates.js';
+import type { ShipsByBasis } from '../domain/promise.js';
 
 export interface AvailabilityQuery {
   sku: string;
@@ -16,6 +18,11 @@ export interface AvailabilityQuery {
 export interface AvailabilityView extends Availability {
   sku: string;
   policy: string;
+  shipsBy: string | null;
+  shipsByBasis: ShipsByBasis;
+  restockDate: string | null;
+  /** Today at the location `main`. */
+  today: string;
 }
 
 /**
@@ -41,6 +48,18 @@ export async function readAvailability(db: Kysely<Database>, query: Availability
 
   const rules = skuRules(row);
   const policy = effectivePolicy(rules, now, locations);
-  const result = availabilityFor({ sku: rules, policy, available, quantity: query.quantity ?? 1 });
-  return { sku: query.sku, policy, ...result };
+  const quantity = query.quantity ?? 1;
+  const result = availabilityFor({ sku: rules, policy, available, quantity });
+
+  const dates = await shipDateForNewUnits(db, now, query.sku, quantity, query.country ?? null);
+  const shipDate = result.orderable && dates ? dates.shipDate : null;
+  return {
+    sku: query.sku,
+    policy,
+    ...result,
+    shipsBy: shipDate?.date ?? null,
+    shipsByBasis: shipDate?.basis ?? 'unknown',
+    restockDate: result.status === 'discontinued' ? null : (dates?.restockDate ?? null),
+    today: dates?.today ?? now.toISOString().slice(0, 10),
+  };
 }

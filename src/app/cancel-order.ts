@@ -3,6 +3,7 @@ import { pickReleases, splitCancellation, type LineAllocation } from '../domain/
 import type { CaptureMode } from '../domain/types.js';
 import { addBackordered, lockSkus } from '../store/rows.js';
 import type { Work } from '../store/store.js';
+import { noteQueueReordered } from './promises.js';
 import { LINE_COLUMNS, refreshOrders, saveLineCounts, type LineRow } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
 import { releaseAllocation, serveFreeStock } from './stock.js';
@@ -40,56 +41,91 @@ export async function cancelOrder(work: Work, orderId: string, input: Cancellati
   const touchedSkus = new Set<string>();
 
   for (const { line, quantity } of requests) {
-    const split = splitCancellation(line, quantity);
-    if (!split) {
-      throw invalidState(
-        `Line ${line.id} has ${line.backordered + line.allocated} unshipped units to cancel, fewer than ${quantity}.`,
-      );
-    }
-
-    if (split.fromBackordered > 0) {
-      line.backordered -= split.fromBackordered;
-      await addBackordered(work, line.sku, -split.fromBackordered);
-    }
-    if (split.fromAllocated > 0) await releaseLineAllocations(work, line, split.fromAllocated);
-
-    const amount = refundForCancellation(order.capture as CaptureMode, quantity, line.unit_price);
-    line.cancelled += quantity;
-    await saveLineCounts(work, line);
-    if (amount > 0) {
-      await work.db
-        .updateTable('order_lines')
-        .set((eb) => ({ refunded_units: eb('refunded_units', '+', quantity) }))
-        .where('id', '=', line.id)
-        .execute();
-    }
-    refund += amount;
+    refund += await cancelLineUnits(work, order.capture as CaptureMode, line, quantity, input.reason);
     touchedSkus.add(line.sku);
-
-    work.emit({
-      type: 'line.cancelled',
-      orderId,
-      lineId: line.id,
-      sku: line.sku,
-      data: { quantity, from_backordered: split.fromBackordered, from_allocated: split.fromAllocated, reason: input.reason },
-    });
   }
-
-  if (refund > 0) {
-    await work.db
-      .updateTable('orders')
-      .set((eb) => ({ refunded: eb('refunded', '+', refund) }))
-      .where('id', '=', orderId)
-      .execute();
-    work.emit({ type: 'refund.requested', orderId, data: { amount: refund, currency: order.currency, reason: input.reason } });
-  }
+  await requestRefund(work, order, refund, input.reason);
 
   await refreshOrders(work, [orderId]);
   for (const sku of [...touchedSkus].sort()) await serveFreeStock(work, sku, 'cancellation');
   return { refund: { amount: refund, currency: order.currency } };
 }
 
-type CancellableLine = LineRow & { unit_price: number; refunded_units: number };
+/** An order line with the columns cancellation reads. */
+export type CancellableLine = LineRow & { unit_price: number; refunded_units: number };
+
+/**
+ * Cancels `quantity` unshipped units of one line: backordered units first,
+ * then allocated ones, released at the locations they were allocated from.
+ * Writes the line's counts and `line.cancelled`, and counts units paid up
+ * front as refunded on the line at its unit price. Returns that amount. The
+ * caller passes it to `requestRefund`, refreshes the order status, and
+ * serves the freed stock to the queue with `serveFreeStock`.
+ */
+export async function cancelLineUnits(
+  work: Work,
+  capture: CaptureMode,
+  line: CancellableLine,
+  quantity: number,
+  reason: string,
+): Promise<number> {
+  const split = splitCancellation(line, quantity);
+  if (!split) {
+    throw invalidState(
+      `Line ${line.id} has ${line.backordered + line.allocated} unshipped units to cancel, fewer than ${quantity}.`,
+    );
+  }
+
+  if (split.fromBackordered > 0) {
+    line.backordered -= split.fromBackordered;
+    await addBackordered(work, line.sku, -split.fromBackordered);
+    noteQueueReordered(work, line.sku);
+  }
+  if (split.fromAllocated > 0) await releaseLineAllocations(work, line, split.fromAllocated);
+
+  const amount = refundForCancellation(capture, quantity, line.unit_price);
+  line.cancelled += quantity;
+  await saveLineCounts(work, line);
+  // Every unit paid up front counts as refunded, free units (price 0) included.
+  if (capture === 'upfront') {
+    await work.db
+      .updateTable('order_lines')
+      .set((eb) => ({ refunded_units: eb('refunded_units', '+', quantity), refunded: eb('refunded', '+', amount) }))
+      .where('id', '=', line.id)
+      .execute();
+    line.refunded_units += quantity;
+  }
+
+  work.emit({
+    type: 'line.cancelled',
+    orderId: line.order_id,
+    lineId: line.id,
+    sku: line.sku,
+    data: { quantity, from_backordered: split.fromBackordered, from_allocated: split.fromAllocated, reason },
+  });
+  return amount;
+}
+
+/**
+ * Adds `amount` to the order's refunded money and writes `refund.requested`
+ * for the payment system to pay it back. Does nothing for zero. The caller
+ * has already added the amount to the refunded money of the lines.
+ */
+export async function requestRefund(
+  work: Work,
+  order: { id: string; currency: string },
+  amount: number,
+  reason: string,
+): Promise<void> {
+  if (amount <= 0) return;
+
+  await work.db
+    .updateTable('orders')
+    .set((eb) => ({ refunded: eb('refunded', '+', amount), updated_at: work.nowIso }))
+    .where('id', '=', order.id)
+    .execute();
+  work.emit({ type: 'refund.requested', orderId: order.id, data: { amount, currency: order.currency, reason } });
+}
 
 function cancellationRequests(
   orderId: string,

@@ -2,6 +2,7 @@ import type { StockPolicy } from '../domain/types.js';
 import { availableAt } from '../domain/allocation.js';
 import { lockSkus, locationRules } from '../store/rows.js';
 import type { Work } from '../store/store.js';
+import { noteChanged } from './promises.js';
 import { serveQueueAt } from './allocate.js';
 import { invalidState } from './errors.js';
 
@@ -52,6 +53,7 @@ export async function upsertSku(work: Work, code: string, input: SkuInput): Prom
 
   const { updated_at: _ignored, ...data } = values;
   work.emit({ type: existing ? 'sku.updated' : 'sku.created', sku: code, data });
+  noteChanged(work, code);
   return { created: !existing };
 }
 
@@ -94,6 +96,7 @@ export async function upsertLocation(work: Work, code: string, input: LocationIn
   work.emit({ type: existing ? 'location.updated' : 'location.created', data: { code, ...data } });
 
   if (existing && existing.ships_to !== values.ships_to) await serveQueuesAtLocation(work, code);
+  if (existing) await noteQueuedSkus(work);
   return { created: !existing };
 }
 
@@ -119,4 +122,11 @@ async function serveQueuesAtLocation(work: Work, code: string): Promise<void> {
       .executeTakeFirstOrThrow();
     await serveQueueAt(work, sku, location, availableAt({ onHand: level.on_hand, allocated: level.allocated }), 'location_updated');
   }
+}
+
+/** Marks every SKU with a queue for re-promising, since a location's calendar or reach changed. */
+async function noteQueuedSkus(work: Work): Promise<void> {
+  const queued = await work.db.selectFrom('skus').select('code').where('backordered', '>', 0).orderBy('code').execute();
+  const skus = await lockSkus(work, queued.map((row) => row.code));
+  for (const sku of skus.keys()) noteChanged(work, sku);
 }

@@ -163,41 +163,94 @@ async function checkQueueServed(db: Kysely<Database>): Promise<Violation[]> {
   return violations;
 }
 
+/**
+ * Checks money per order and per line. An order's captured and refunded money is the
+ * sum over its lines. A line's captured − refunded is the price of the units
+ * the customer keeps: its unshipped units at the current unit price when paid
+ * up front, and its shipped units not refunded at the price they shipped at.
+ * Unit prices change only through order edits, so for a line never edited
+ * this is the plain rule: units paid × unit price, less units refunded × unit price.
+ */
 async function checkMoney(db: Kysely<Database>): Promise<Violation[]> {
   const orders = await db.selectFrom('orders').select(['id', 'capture', 'captured', 'refunded']).execute();
   const lines = await db
     .selectFrom('order_lines')
-    .select(['id', 'order_id', 'quantity', 'unit_price', 'shipped', 'cancelled', 'refunded_units'])
+    .select(['id', 'order_id', 'unit_price', 'allocated', 'backordered', 'shipped', 'cancelled', 'refunded_units', 'returned', 'captured', 'refunded'])
+    .execute();
+  const shipped = await db
+    .selectFrom('shipment_lines')
+    .select(['line_id', 'quantity', 'unit_price', 'returned', 'refunded_units'])
     .execute();
   const linesByOrder = groupBy(lines, (line) => line.order_id);
+  const shippedByLine = groupBy(shipped, (row) => row.line_id);
 
   const violations: Violation[] = [];
   for (const order of orders) {
     const ids = { order: order.id };
     const own = linesByOrder.get(order.id) ?? [];
-    const paidUnits = (line: (typeof own)[number]) => (order.capture === 'upfront' ? line.quantity : line.shipped);
-    const expectedCaptured = own.reduce((sum, line) => sum + paidUnits(line) * line.unit_price, 0);
-    const expectedRefunded = own.reduce((sum, line) => sum + line.refunded_units * line.unit_price, 0);
+    const linesCaptured = own.reduce((sum, line) => sum + line.captured, 0);
+    const linesRefunded = own.reduce((sum, line) => sum + line.refunded, 0);
 
     if (order.refunded > order.captured) {
       violations.push({ invariant: '6 refunded within captured', ids, message: `refunded ${order.refunded} > captured ${order.captured}` });
     }
-    if (order.captured !== expectedCaptured) {
-      violations.push({ invariant: '6 captured matches units paid', ids, message: `captured ${order.captured}, lines give ${expectedCaptured}` });
+    if (order.captured !== linesCaptured) {
+      violations.push({ invariant: '6 captured matches units paid', ids, message: `captured ${order.captured}, lines give ${linesCaptured}` });
     }
-    if (order.refunded !== expectedRefunded) {
-      violations.push({ invariant: '6 refunded matches units refunded', ids, message: `refunded ${order.refunded}, lines give ${expectedRefunded}` });
+    if (order.refunded !== linesRefunded) {
+      violations.push({ invariant: '6 refunded matches units refunded', ids, message: `refunded ${order.refunded}, lines give ${linesRefunded}` });
     }
     for (const line of own) {
-      const captured = order.capture === 'upfront' ? line.cancelled : 0;
-      if (line.refunded_units !== captured) {
-        violations.push({
-          invariant: '6 captured cancelled unit refunded once',
-          ids: { order: order.id, line: line.id },
-          message: `${line.cancelled} cancelled, ${captured} of them paid, ${line.refunded_units} refunded`,
-        });
-      }
+      violations.push(...checkLineMoney(order.capture === 'upfront', line, shippedByLine.get(line.id) ?? []));
     }
+  }
+  return violations;
+}
+
+function checkLineMoney(
+  upfront: boolean,
+  line: {
+    id: string; order_id: string; unit_price: number; allocated: number; backordered: number; shipped: number; cancelled: number;
+    refunded_units: number; returned: number; captured: number; refunded: number;
+  },
+  shipments: { quantity: number; unit_price: number; returned: number; refunded_units: number }[],
+): Violation[] {
+  const ids = { order: line.order_id, line: line.id };
+  const violations: Violation[] = [];
+  const sum = (value: (row: (typeof shipments)[number]) => number) => shipments.reduce((total, row) => total + value(row), 0);
+
+  if (line.refunded < 0 || line.refunded > line.captured) {
+    violations.push({ invariant: '6 refunded within captured', ids, message: `line refunded ${line.refunded}, captured ${line.captured}` });
+  }
+
+  const unshippedValue = upfront ? (line.allocated + line.backordered) * line.unit_price : 0;
+  const keptValue = unshippedValue + sum((row) => (row.quantity - row.refunded_units) * row.unit_price);
+  if (line.captured - line.refunded !== keptValue) {
+    violations.push({
+      invariant: '6 money kept matches units kept',
+      ids,
+      message: `captured ${line.captured} − refunded ${line.refunded}, but the units kept are worth ${keptValue}`,
+    });
+  }
+
+  const paidCancelled = upfront ? line.cancelled : 0;
+  const refundedReturns = sum((row) => row.refunded_units);
+  if (line.refunded_units !== paidCancelled + refundedReturns) {
+    violations.push({
+      invariant: '6 captured cancelled unit refunded once',
+      ids,
+      message: `${paidCancelled} paid units cancelled and ${refundedReturns} returned units refunded, but ${line.refunded_units} refunded`,
+    });
+  }
+
+  const shippedUnits = sum((row) => row.quantity);
+  const returnedUnits = sum((row) => row.returned);
+  if (shippedUnits !== line.shipped || returnedUnits !== line.returned || line.returned > line.shipped) {
+    violations.push({
+      invariant: 'returns within shipments',
+      ids,
+      message: `line shipped ${line.shipped}, returned ${line.returned}; its shipments hold ${shippedUnits}, returned ${returnedUnits}`,
+    });
   }
   return violations;
 }

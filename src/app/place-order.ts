@@ -5,6 +5,7 @@ import { effectivePolicy, shipsTo } from '../domain/policy.js';
 import type { CaptureMode, LevelState, LocationRules, ShipPolicy, SkuRules } from '../domain/types.js';
 import { addBackordered, loadLocations, locationRules, lockLevels, lockSkus, skuRules } from '../store/rows.js';
 import type { Work } from '../store/store.js';
+import { noteAllocated, noteAppended, noteQueueReordered } from './promises.js';
 
 export interface PlaceOrderInput {
   externalId?: string | null;
@@ -74,9 +75,11 @@ async function placeOne(
   const lines = decision.lines.map((plan, index) => {
     const allocated = plan.allocations.reduce((sum, a) => sum + a.quantity, 0);
     const counts = { quantity: plan.quantity, allocated, backordered: plan.backordered, shipped: 0, cancelled: 0 };
-    return { id: work.newId('line'), plan, counts, unitPrice: input.lines[index]!.unitPrice };
+    const unitPrice = input.lines[index]!.unitPrice;
+    const captured = capture === 'upfront' ? amountFor(plan.quantity, unitPrice) : 0;
+    return { id: work.newId('line'), plan, counts, unitPrice, captured };
   });
-  const captured = capture === 'upfront' ? lines.reduce((sum, l) => sum + amountFor(l.plan.quantity, l.unitPrice), 0) : 0;
+  const captured = lines.reduce((sum, l) => sum + l.captured, 0);
   const counts = lines.map((line) => line.counts);
   const status = orderStatusOf(counts);
   const ready = isReadyToShip(shipPolicy, counts);
@@ -118,6 +121,9 @@ async function placeOne(
         shipped: 0,
         cancelled: 0,
         refunded_units: 0,
+        returned: 0,
+        captured: line.captured,
+        refunded: 0,
         status: statusOf(line.counts),
         priority,
         placed_at: work.nowIso,
@@ -136,7 +142,7 @@ async function placeOne(
   });
 
   for (const line of lines) {
-    await bindPlannedStock(work, orderId, line.id, line.plan, state.get(line.plan.sku)!);
+    await bindPlannedStock(work, orderId, line.id, line.plan, state.get(line.plan.sku)!, priority);
   }
 
   if (ready) work.emit({ type: 'order.ready_to_ship', orderId, data: { ship_policy: shipPolicy } });
@@ -170,6 +176,7 @@ async function bindPlannedStock(
   lineId: string,
   plan: { sku: string; allocations: { location: string; quantity: number }[]; backordered: number },
   state: SkuState,
+  priority: number,
 ): Promise<void> {
   for (const { location, quantity } of plan.allocations) {
     await work.db
@@ -193,5 +200,25 @@ async function bindPlannedStock(
     await addBackordered(work, plan.sku, plan.backordered);
     state.rules.backordered += plan.backordered;
     work.emit({ type: 'line.backordered', orderId, lineId, sku: plan.sku, data: { quantity: plan.backordered, cause: 'order_placed' } });
+    if (await waitsAtQueueEnd(work, plan.sku, priority)) noteAppended(work, plan.sku, lineId);
+    else noteQueueReordered(work, plan.sku);
+  } else {
+    noteAllocated(work, plan.sku, lineId);
   }
+}
+
+/**
+ * Tells whether a line just placed at `priority` is last in its SKU's queue:
+ * no waiting line has a lower priority or was placed later. One index seek.
+ */
+async function waitsAtQueueEnd(work: Work, sku: string, priority: number): Promise<boolean> {
+  const behind = await work.db
+    .selectFrom('order_lines')
+    .select('id')
+    .where('sku', '=', sku)
+    .where('backordered', '>', 0)
+    .where((eb) => eb.or([eb('priority', '<', priority), eb.and([eb('priority', '=', priority), eb('placed_at', '>', work.nowIso)])]))
+    .limit(1)
+    .executeTakeFirst();
+  return behind === undefined;
 }

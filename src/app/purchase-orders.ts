@@ -1,5 +1,6 @@
 import { ensureLevel, loadLocations, locationRules, lockSkus } from '../store/rows.js';
 import type { Work } from '../store/store.js';
+import { noteChanged } from './promises.js';
 import { serveQueueAt, type AllocationResult } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
 
@@ -19,6 +20,7 @@ export async function createPurchaseOrder(work: Work, input: PurchaseOrderInput)
   const missing = input.lines.find((line) => !skus.has(line.sku));
   if (missing) throw notFound(`SKU ${missing.sku} was not found; create it before ordering it from a supplier.`);
 
+  for (const sku of skus.keys()) noteChanged(work, sku);
   const id = work.newId('po');
   await work.db
     .insertInto('purchase_orders')
@@ -69,6 +71,7 @@ export async function redatePurchaseOrder(work: Work, id: string, expectedDate: 
     throw invalidState(`Purchase order ${id} is ${po.status}; only open orders can be re-dated.`);
   }
   if (po.expected_date === expectedDate) return;
+  await lockPurchaseOrderSkus(work, id);
 
   await work.db
     .updateTable('purchase_orders')
@@ -82,10 +85,18 @@ export async function redatePurchaseOrder(work: Work, id: string, expectedDate: 
 export async function closePurchaseOrder(work: Work, id: string): Promise<void> {
   const po = await lockPurchaseOrder(work, id);
   if (po.status === 'closed') throw invalidState(`Purchase order ${id} is already closed.`);
+  await lockPurchaseOrderSkus(work, id);
 
   await work.db.updateTable('purchase_orders').set({ status: 'closed', updated_at: work.nowIso }).where('id', '=', id).execute();
   await work.db.updateTable('purchase_order_lines').set({ open: 0 }).where('purchase_order_id', '=', id).execute();
   work.emit({ type: 'purchase_order.closed', data: { id, previous_status: po.status } });
+}
+
+/** Locks the SKUs on a purchase order and marks them for re-promising, since their supply changes. */
+async function lockPurchaseOrderSkus(work: Work, id: string): Promise<void> {
+  const lines = await work.db.selectFrom('purchase_order_lines').select('sku').where('purchase_order_id', '=', id).execute();
+  const skus = await lockSkus(work, lines.map((line) => line.sku));
+  for (const sku of skus.keys()) noteChanged(work, sku);
 }
 
 export interface ReceiptResult {

@@ -6,6 +6,8 @@ import type { ShipPolicy } from '../domain/types.js';
 import type { Database } from '../store/schema.js';
 import { locationRules, skuRules } from '../store/rows.js';
 import { supplyFor, type SkuState } from './place-order.js';
+import { shipDateForNewUnits } from './ship-dates.js';
+import type { ShipsByBasis } from '../domain/promise.js';
 
 export interface QuoteInput {
   lines: { sku: string; quantity: number }[];
@@ -20,11 +22,15 @@ export interface QuoteLine {
   backordered: number;
   status: string;
   orderable: boolean;
+  ships_by: string | null;
+  ships_by_basis: ShipsByBasis;
 }
 
 export interface Quote {
   orderable: boolean;
   ship_policy: ShipPolicy;
+  /** For `ship_complete`: the date the whole order ships, the latest line's; null when any is unknown. */
+  ships_by: string | null;
   lines: QuoteLine[];
   rejections: { sku: string; reason: string; max_orderable: number | null }[];
 }
@@ -54,17 +60,38 @@ export async function quoteOrder(db: Kysely<Database>, input: QuoteInput, now: D
     return {
       orderable: false,
       ship_policy: shipPolicy,
+      ships_by: null,
       lines: [],
       rejections: decision.rejections.map((r) => ({ sku: r.sku, reason: r.reason, max_orderable: r.maxOrderable })),
     };
   }
 
-  const lines = decision.lines.map((plan) => {
+  const ahead = new Map<string, number>();
+  const lines: QuoteLine[] = [];
+  for (const plan of decision.lines) {
     const entry = supply.get(plan.sku)!;
     const fromStock = plan.quantity - plan.backordered;
     const available = entry.levels.reduce((sum, l) => sum + Math.max(0, l.onHand - l.allocated), 0);
     const status = availabilityFor({ sku: entry.rules, policy: entry.policy, available, quantity: plan.quantity }).status;
-    return { sku: plan.sku, quantity: plan.quantity, from_stock: fromStock, backordered: plan.backordered, status, orderable: true };
-  });
-  return { orderable: true, ship_policy: shipPolicy, lines, rejections: [] };
+
+    const before = ahead.get(plan.sku) ?? 0;
+    const dates = await shipDateForNewUnits(db, now, plan.sku, plan.quantity, input.shippingCountry ?? null, before);
+    ahead.set(plan.sku, before + plan.quantity);
+    lines.push({
+      sku: plan.sku,
+      quantity: plan.quantity,
+      from_stock: fromStock,
+      backordered: plan.backordered,
+      status,
+      orderable: true,
+      ships_by: dates?.shipDate.date ?? null,
+      ships_by_basis: dates?.shipDate.basis ?? 'unknown',
+    });
+  }
+  return { orderable: true, ship_policy: shipPolicy, ships_by: latestShipDate(lines), lines, rejections: [] };
+}
+
+function latestShipDate(lines: QuoteLine[]): string | null {
+  if (lines.some((line) => line.ships_by === null)) return null;
+  return lines.map((line) => line.ships_by!).sort().at(-1) ?? null;
 }

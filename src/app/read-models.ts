@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { notFound } from './errors.js';
 import type { CaptureMode, LineStatus, ShipPolicy, StockPolicy } from '../domain/types.js';
+import type { ShipsByBasis } from '../domain/promise.js';
 
 type Reader = Kysely<Database>;
 
@@ -15,10 +16,12 @@ export interface OrderLineView {
   backordered: number;
   shipped: number;
   cancelled: number;
+  /** Shipped units that came back; they still count in `shipped`. */
+  returned: number;
   status: LineStatus;
   promised_ship_date: string | null;
   estimated_ship_date: string | null;
-  ship_date_basis: string | null;
+  ship_date_basis: ShipsByBasis | null;
   queue_position: number | null;
 }
 
@@ -54,10 +57,11 @@ export async function readOrder(db: Reader, orderId: string): Promise<OrderView>
       backordered: line.backordered,
       shipped: line.shipped,
       cancelled: line.cancelled,
+      returned: line.returned,
       status: line.status as LineStatus,
       promised_ship_date: line.promised_ship_date,
       estimated_ship_date: line.estimated_ship_date,
-      ship_date_basis: line.ship_date_basis,
+      ship_date_basis: line.ship_date_basis as ShipsByBasis | null,
       queue_position: line.backordered > 0 ? await queuePosition(db, line) : null,
     });
   }

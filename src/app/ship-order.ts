@@ -37,11 +37,15 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
     .where('quantity', '>', 0)
     .execute();
 
-  const requests = input.lines.map((request) => {
+  const requests: { line: (typeof lines)[number]; quantity: number }[] = [];
+  for (const request of input.lines) {
     const line = lines.find((l) => l.id === request.lineId);
     if (!line) throw notFound(`Line ${request.lineId} is not on order ${orderId}.`);
-    return { line, quantity: request.quantity };
-  });
+    // A line listed twice ships the sum of its entries, checked against its allocation as one.
+    const same = requests.find((r) => r.line === line);
+    if (same) same.quantity += request.quantity;
+    else requests.push({ line, quantity: request.quantity });
+  }
   const location = input.location ?? chooseShippingLocation(orderId, requests.map((r) => r.line.id), allocations);
 
   if (order.ship_policy === 'ship_complete') assertShipsWhole(orderId, lines, requests);
@@ -90,12 +94,23 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
       lineId: line.id,
       shipmentId,
     });
-    await work.db.insertInto('shipment_lines').values({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity }).execute();
+    await work.db
+      .insertInto('shipment_lines')
+      .values({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity, unit_price: line.unit_price, returned: 0, refunded_units: 0 })
+      .execute();
 
     line.allocated -= quantity;
     line.shipped += quantity;
     await saveLineCounts(work, line);
-    if (order.capture === 'on_ship') captured += amountFor(quantity, line.unit_price);
+    if (order.capture === 'on_ship') {
+      const amount = amountFor(quantity, line.unit_price);
+      await work.db
+        .updateTable('order_lines')
+        .set((eb) => ({ captured: eb('captured', '+', amount) }))
+        .where('id', '=', line.id)
+        .execute();
+      captured += amount;
+    }
 
     work.emit({
       type: 'line.shipped',

@@ -2,6 +2,7 @@ import { availableAt } from '../domain/allocation.js';
 import { pickTakeBacks, type LineAllocation } from '../domain/release.js';
 import { addBackordered, ensureLevel, loadLocations, locationRules, lockLevels, lockSkus } from '../store/rows.js';
 import type { Work } from '../store/store.js';
+import { noteChanged, noteQueueReordered } from './promises.js';
 import { LINE_COLUMNS, refreshOrders, saveLineCounts, serveQueueAt } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
 
@@ -67,6 +68,7 @@ export async function adjustStock(work: Work, input: AdjustmentInput): Promise<A
     data: { location: locationCode, delta, on_hand: onHand, reason: input.reason },
   });
 
+  noteChanged(work, input.sku);
   await serveFreeStock(work, input.sku, 'stock_adjusted');
 
   const after = (await lockLevels(work, [input.sku])).find((l) => l.location === locationCode)!;
@@ -123,6 +125,7 @@ async function takeBackAllocations(work: Work, sku: string, location: string, ex
 
   const total = takeBacks.reduce((sum, t) => sum + t.quantity, 0);
   await addBackordered(work, sku, total);
+  noteQueueReordered(work, sku);
   await refreshOrders(work, lines.map((l) => l.order_id));
 }
 

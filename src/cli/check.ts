@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { checkInvariants } from '../app/check.js';
+import { isPostgresUrl } from '../store/database.js';
 import { Store } from '../store/store.js';
 
 /**
@@ -6,6 +8,10 @@ import { Store } from '../store/store.js';
  * Returns the process exit code: 0 when all hold, 1 otherwise.
  */
 export async function runCheck(databaseUrl: string, json: boolean): Promise<number> {
+  if (!isPostgresUrl(databaseUrl) && !existsSync(databaseUrl)) {
+    process.stderr.write(`No database file at ${databaseUrl}; pass --db or set RESTOCK_DB to an existing database.\n`);
+    return 2;
+  }
   const store = await Store.open({ url: databaseUrl, migrate: false });
   try {
     const violations = await checkInvariants(store.db);

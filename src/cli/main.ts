@@ -8,7 +8,7 @@ import { runServe } from './serve.js';
 const USAGE = `Usage: restock <command> [options]
 
 Commands:
-  serve     Migrate the database and serve the API and admin UI
+  serve     Migrate the database and serve the HTTP API
   migrate   Apply pending database migrations and exit
   check     Report every broken invariant of a live database
 

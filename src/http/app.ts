@@ -12,8 +12,10 @@ import { registerStockRoutes } from './routes/stock.js';
 import { registerPurchaseOrderRoutes } from './routes/purchase-orders.js';
 import { registerAvailabilityRoutes } from './routes/availability.js';
 import { registerOrderRoutes } from './routes/orders.js';
+import { registerOrderChangeRoutes } from './routes/order-changes.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerOperationsRoutes } from './routes/operations.js';
+import { registerSupplyRoutes } from './routes/supply.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -98,7 +100,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerPurchaseOrderRoutes(app, context);
   registerAvailabilityRoutes(app, context);
   registerOrderRoutes(app, context);
+  registerOrderChangeRoutes(app, context);
   registerEventRoutes(app, context);
+  registerSupplyRoutes(app, context);
 
   return app;
 }

@@ -25,10 +25,17 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
 
   if (hasZodFastifySchemaValidationErrors(error)) {
     const part = error.validationContext ?? 'body';
-    const details: FieldProblem[] = error.validation.map((issue) => ({
-      field: fieldName(part, issue.instancePath),
-      message: issue.message ?? 'is invalid',
-    }));
+    const details: FieldProblem[] = error.validation.flatMap((issue) => {
+      // An unknown field is named itself, not the object that contains it.
+      const unknownKeys = issue.keyword === 'unrecognized_keys' ? (issue.params as { keys?: unknown }).keys : undefined;
+      if (Array.isArray(unknownKeys) && unknownKeys.length > 0) {
+        return unknownKeys.map((key) => ({
+          field: fieldName(part, `${issue.instancePath}/${String(key)}`),
+          message: 'is not a known field; remove it or check its spelling',
+        }));
+      }
+      return [{ field: fieldName(part, issue.instancePath), message: issue.message ?? 'is invalid' }];
+    });
     const summary = details.map((d) => `${d.field} ${d.message}`).join('; ');
     return sendError(reply, 400, 'invalid_request', `Invalid request: ${summary}.`, details);
   }

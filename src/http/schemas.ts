@@ -50,7 +50,8 @@ export const currency = z
 export const country = z
   .string()
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166 two-letter country code in capitals, such as US')
-  .refine((code) => REGION_NAMES.of(code) !== code, 'must be an assigned ISO 3166 country code');
+  // Only a well-formed code is looked up: Intl.DisplayNames throws on other input, and the regex already reported it.
+  .refine((code) => !/^[A-Z]{2}$/.test(code) || REGION_NAMES.of(code) !== code, 'must be an assigned ISO 3166 country code');
 
 export const timeZone = z.string().refine((zone) => TIME_ZONES.has(zone), 'must be an IANA time zone, such as America/New_York');
 

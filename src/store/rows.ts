@@ -1,6 +1,9 @@
 import type { Work } from './store.js';
 import type { LocationRules, SkuRules, StockPolicy } from '../domain/types.js';
-import type { LocationTable, SkuTable } from './schema.js';
+import type { Selectable } from 'kysely';
+import type { LocationTable, SkuTable as SkuColumns } from './schema.js';
+
+type SkuTable = Selectable<SkuColumns>;
 
 /** Converts a stored SKU row to the rules the domain decides with. */
 export function skuRules(row: SkuTable): SkuRules {

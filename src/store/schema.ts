@@ -20,6 +20,8 @@ export interface Database {
   line_allocations: LineAllocationTable;
   shipments: ShipmentTable;
   shipment_lines: ShipmentLineTable;
+  returns: ReturnTable;
+  return_lines: ReturnLineTable;
   events: EventTable;
   idempotency_keys: IdempotencyKeyTable;
 }
@@ -36,6 +38,8 @@ export interface SkuTable {
   release_date: string | null;
   /** Units waiting in the SKU's backorder queue: the sum of its lines' `backordered`. */
   backordered: number;
+  /** JSON of the last promise sweep's supply curve; null until the first sweep. */
+  promise_curve: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -76,6 +80,7 @@ export interface StockMovementTable {
   purchase_order_id: string | null;
   receipt_id: string | null;
   shipment_id: string | null;
+  return_id: string | null;
   reason: string | null;
   created_at: string;
 }
@@ -150,6 +155,12 @@ export interface OrderLineTable {
   cancelled: number;
   /** Cancelled or returned units whose payment went back to the customer. */
   refunded_units: number;
+  /** Shipped units that came back; they still count as shipped. */
+  returned: Generated<number>;
+  /** Money captured for this line, in minor units; the order's `captured` is the sum over its lines. */
+  captured: Generated<number>;
+  /** Money refunded for this line, in minor units; the order's `refunded` is the sum over its lines. */
+  refunded: Generated<number>;
   status: string;
   /** Queue keys copied from the order so that the queue reads from one index. */
   priority: number;
@@ -185,6 +196,36 @@ export interface ShipmentLineTable {
   line_id: string;
   sku: string;
   quantity: number;
+  /** The line's unit price when these units shipped: what a return of them refunds. */
+  unit_price: number;
+  /** Units of this shipment that came back. */
+  returned: number;
+  /** Returned units of this shipment whose payment went back to the customer. */
+  refunded_units: number;
+}
+
+export interface ReturnTable {
+  id: string;
+  order_id: string;
+  /** 1 when the returned units went back on hand, else 0. */
+  restock: number;
+  /** 1 when the returned units were refunded, else 0. */
+  refund: number;
+  refund_amount: number;
+  reason: string | null;
+  created_at: string;
+}
+
+/** The units of one shipment line that a return brought back. */
+export interface ReturnLineTable {
+  return_id: string;
+  shipment_id: string;
+  line_id: string;
+  sku: string;
+  /** The location the units shipped from, where a restock puts them. */
+  location: string;
+  quantity: number;
+  refund_amount: number;
 }
 
 export interface EventTable {

@@ -17,6 +17,7 @@ export interface MovementInput {
   purchaseOrderId?: string | null;
   receiptId?: string | null;
   shipmentId?: string | null;
+  returnId?: string | null;
   reason?: string | null;
 }
 
@@ -37,6 +38,7 @@ export class Work {
   readonly nowIso: string;
   private readonly events: EventInput[] = [];
   private readonly movements: (MovementInput & { id: string })[] = [];
+  private readonly hooks = new Map<string, () => Promise<void>>();
 
   constructor(
     readonly db: Transaction<Database>,
@@ -79,8 +81,22 @@ export class Work {
     return id;
   }
 
-  /** Writes the buffered movements and events; the store calls it before commit. */
+  /**
+   * Registers work to run once just before commit, such as recomputing
+   * promise dates after every change of the transaction. A second
+   * registration under the same key is ignored.
+   */
+  beforeCommit(key: string, hook: () => Promise<void>): void {
+    if (!this.hooks.has(key)) this.hooks.set(key, hook);
+  }
+
+  /** Runs the before-commit hooks, then writes the buffered movements and events. */
   async flush(): Promise<void> {
+    while (this.hooks.size > 0) {
+      const [key, hook] = this.hooks.entries().next().value as [string, () => Promise<void>];
+      await hook();
+      this.hooks.delete(key);
+    }
     await this.flushMovements();
     await this.flushEvents();
   }
@@ -100,12 +116,13 @@ export class Work {
       purchase_order_id: m.purchaseOrderId ?? null,
       receipt_id: m.receiptId ?? null,
       shipment_id: m.shipmentId ?? null,
+      return_id: m.returnId ?? null,
       reason: m.reason ?? null,
       created_at: this.nowIso,
     }));
     this.movements.length = 0;
 
-    // SQLite allows 32,766 bound parameters per statement; 13 per row.
+    // SQLite allows 32,766 bound parameters per statement; 14 per row.
     for (let start = 0; start < rows.length; start += 1000) {
       await this.db.insertInto('stock_movements').values(rows.slice(start, start + 1000)).execute();
     }

@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { readAvailability } from '../../app/availability.js';
 import { RestockError } from '../../app/errors.js';
 import { quoteOrder } from '../../app/quote.js';
+import { availabilityMessage, localeFrom } from '../../domain/messages.js';
 import type { App, RouteContext } from '../app.js';
 import { country, errorBody, MAX_LINES, quantity, shipPolicy, skuCode } from '../schemas.js';
+
+const basis = z.enum(['stock', 'inbound', 'restock_date', 'lead_time', 'release_date', 'unknown']);
 
 const availabilityView = z.object({
   sku: z.string(),
@@ -11,11 +14,16 @@ const availabilityView = z.object({
   orderable: z.boolean(),
   available: z.number(),
   max_orderable: z.number().nullable(),
+  ships_by: z.string().nullable().describe('Calendar date the requested quantity ships by; null when unknown'),
+  ships_by_basis: basis,
+  restock_date: z.string().nullable().describe('Expected arrival of more stock, when known'),
+  message: z.string().describe('A sentence for the product page, with the date formatted for Accept-Language'),
 });
 
 const quoteView = z.object({
   orderable: z.boolean(),
   ship_policy: shipPolicy,
+  ships_by: z.string().nullable().describe('For ship_complete: when the whole order ships'),
   lines: z.array(
     z.object({
       sku: z.string(),
@@ -24,6 +32,8 @@ const quoteView = z.object({
       backordered: z.number(),
       status: z.string(),
       orderable: z.boolean(),
+      ships_by: z.string().nullable(),
+      ships_by_basis: basis,
     }),
   ),
 });
@@ -46,13 +56,26 @@ export function registerAvailabilityRoutes(app: App, { store }: RouteContext): v
         response: { 200: availabilityView, 400: errorBody, 404: errorBody },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const view = await readAvailability(
         store.db,
         { sku: request.params.sku, quantity: request.query.quantity, country: request.query.country },
         store.clock(),
       );
-      return { sku: view.sku, status: view.status, orderable: view.orderable, available: view.available, max_orderable: view.maxOrderable };
+      const locale = localeFrom(request.headers['accept-language']);
+      const message = availabilityMessage({ status: view.status, shipsBy: view.shipsBy, restockDate: view.restockDate, today: view.today, locale });
+      reply.header('Content-Language', locale);
+      return {
+        sku: view.sku,
+        status: view.status,
+        orderable: view.orderable,
+        available: view.available,
+        max_orderable: view.maxOrderable,
+        ships_by: view.shipsBy,
+        ships_by_basis: view.shipsByBasis,
+        restock_date: view.restockDate,
+        message,
+      };
     },
   );
 
@@ -80,7 +103,12 @@ export function registerAvailabilityRoutes(app: App, { store }: RouteContext): v
         store.clock(),
       );
       if (!quote.orderable) throw notOrderable(quote.rejections);
-      return { orderable: true, ship_policy: quote.ship_policy, lines: quote.lines };
+      return {
+        orderable: true,
+        ship_policy: quote.ship_policy,
+        ships_by: quote.ship_policy === 'ship_complete' ? quote.ships_by : null,
+        lines: quote.lines,
+      };
     },
   );
 }

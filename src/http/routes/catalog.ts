@@ -19,7 +19,14 @@ const skuBody = z
     restock_date: calendarDate.nullable().optional(),
     release_date: calendarDate.nullable().optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((body, context) => {
+    // A limit on any other policy is a malformed request, whatever the SKU's current state.
+    const limited = body.policy === 'backorder' || body.policy === 'preorder';
+    if (!limited && body.backorder_limit !== undefined && body.backorder_limit !== null) {
+      context.addIssue({ code: 'custom', path: ['backorder_limit'], message: 'applies only to the backorder and preorder policies; send null or leave it out' });
+    }
+  });
 
 const skuView = z.object({
   code: z.string(),

@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { cancelOrder } from '../../app/cancel-order.js';
 import { placeOrders } from '../../app/place-order.js';
@@ -46,9 +45,11 @@ const lineView = z.object({
   backordered: z.number(),
   shipped: z.number(),
   cancelled: z.number(),
+  returned: z.number(),
   status: z.enum(LINE_STATUSES),
-  promised_ship_date: z.string().nullable(),
-  estimated_ship_date: z.string().nullable(),
+  promised_ship_date: z.string().nullable().describe('The first ship-by date told for this line'),
+  estimated_ship_date: z.string().nullable().describe('The current estimate; later than the promise means a delay'),
+  ship_date_basis: z.enum(['stock', 'inbound', 'restock_date', 'lead_time', 'release_date', 'unknown']).nullable(),
   queue_position: z.number().nullable(),
 });
 
@@ -79,7 +80,7 @@ export function registerOrderRoutes(app: App, { store, metrics }: RouteContext):
     },
     async (request, reply) => {
       const body = request.body;
-      const response: FastifyReply = await write(store, request, reply, async (work) => {
+      await write(store, request, reply, async (work) => {
         const [outcome] = await placeOrders(work, [
           {
             externalId: body.external_id,
@@ -98,8 +99,10 @@ export function registerOrderRoutes(app: App, { store, metrics }: RouteContext):
         }
         return { statusCode: 201, body: await readOrder(work.db, outcome!.orderId) };
       });
-      if (response.statusCode === 201 && response.getHeader('idempotent-replayed') === undefined) metrics.ordersPlaced.inc();
-      return response;
+      // write() has sent the reply, and awaiting a reply resolves with no value once
+      // the response is finished, so the outcome is read from the reply itself.
+      if (reply.statusCode === 201 && reply.getHeader('idempotent-replayed') === undefined) metrics.ordersPlaced.inc();
+      return reply;
     },
   );
 

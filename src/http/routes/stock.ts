@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { invalidRequest, notFound } from '../../app/errors.js';
+import { compareText } from '../../domain/allocation.js';
 import { readLevels } from '../../app/read-models.js';
 import { adjustStock } from '../../app/stock.js';
 import type { App, RouteContext } from '../app.js';
@@ -96,14 +97,21 @@ export function registerStockRoutes(app: App, { store }: RouteContext): void {
     {
       schema: {
         tags: ['stock'],
-        summary: 'Read stock levels per location',
-        querystring: z.object({ sku: skuCode }),
-        response: { 200: z.object({ data: z.array(levelView) }), 404: errorBody },
+        summary: 'Read stock levels per location, by location code',
+        querystring: z.object({ sku: skuCode, ...listQuery }),
+        response: { 200: listOf(levelView), 404: errorBody },
       },
     },
     async (request) => {
-      await assertSkuExists(store, request.query.sku);
-      return { data: await readLevels(store.db, request.query.sku) };
+      const { sku, limit, cursor } = request.query;
+      await assertSkuExists(store, sku);
+      const after = decodeCursor<string>(cursor);
+      // A SKU has one level per location, so the page is cut from the full list. Sorting
+      // here makes the order agree with the cursor comparison on every database.
+      const levels = (await readLevels(store.db, sku))
+        .sort((a, b) => compareText(a.location, b.location))
+        .filter((level) => after === undefined || level.location > after);
+      return page(levels.slice(0, limit + 1), limit, (level) => level.location);
     },
   );
 

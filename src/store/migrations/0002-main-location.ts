@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 
 /** The location `main` exists from the first start: UTC, Monday to Friday, receiving 0 days. */
 export async function up(db: Kysely<any>): Promise<void> {
-  const now = new Date().toISOString();
+  await insertMainLocation(db, new Date().toISOString());
+}
+
+export async function insertMainLocation(db: Kysely<any>, now: string): Promise<void> {
   await db
     .insertInto('locations')
     .values({

@@ -1,0 +1,124 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { testDatabase } from '../support/database.js';
+import { listRoutes, withApi } from '../support/http.js';
+
+/** Routes left out of the document on purpose: the document itself, metrics and the documentation UI. */
+const UNDOCUMENTED = new Set(['GET /openapi.json', 'GET /metrics']);
+
+/** Every method and path that the v1 contract names. */
+const CONTRACT_PATHS = [
+  'GET /healthz',
+  'GET /v1/skus',
+  'PUT /v1/skus/{sku}',
+  'GET /v1/skus/{sku}',
+  'GET /v1/skus/{sku}/backorders',
+  'PUT /v1/locations/{code}',
+  'POST /v1/stock/adjustments',
+  'GET /v1/stock/levels',
+  'GET /v1/stock/movements',
+  'POST /v1/purchase-orders',
+  'PATCH /v1/purchase-orders/{id}',
+  'POST /v1/purchase-orders/{id}/receipts',
+  'POST /v1/purchase-orders/{id}/close',
+  'GET /v1/availability/{sku}',
+  'POST /v1/availability/quote',
+  'POST /v1/orders',
+  'GET /v1/orders',
+  'GET /v1/orders/{id}',
+  'POST /v1/orders/{id}/cancellations',
+  'POST /v1/orders/{id}/shipments',
+  'PATCH /v1/orders/{id}/lines/{line_id}',
+  'POST /v1/orders/{id}/returns',
+  'POST /v1/back-in-stock-subscriptions',
+  'GET /v1/events',
+  'POST /v1/webhook-endpoints',
+];
+
+/** Turns a Fastify pattern such as /v1/orders/:id into the OpenAPI form /v1/orders/{id}. */
+function openApiPath(url: string): string {
+  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+function documentedOperations(document: { paths: Record<string, Record<string, unknown>> }): string[] {
+  return Object.entries(document.paths).flatMap(([path, operations]) =>
+    Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+  );
+}
+
+describe(`OpenAPI document (${testDatabase})`, () => {
+  it('document is valid OpenAPI 3.1', async () => {
+    await withApi(async (api) => {
+      const response = await api.get('/openapi.json', { key: 'none' });
+      assert.equal(response.status, 200);
+      assert.equal(response.body.openapi, '3.1.0');
+
+      const validator = new Validator();
+      const result = await validator.validate(response.body);
+
+      assert.equal(validator.version, '3.1');
+      assert.deepEqual(result.errors ?? [], [], `the document is invalid:\n${JSON.stringify(result.errors, null, 2)}`);
+      assert.equal(result.valid, true);
+    });
+  });
+
+  it('document lists every route of the app', async () => {
+    await withApi(async (api) => {
+      const document = (await api.get('/openapi.json', { key: 'none' })).body;
+      const documented = new Set(documentedOperations(document));
+
+      const missing = listRoutes(api.app)
+        .filter((route) => !route.url.startsWith('/docs'))
+        .map((route) => `${route.method} ${openApiPath(route.url)}`)
+        .filter((operation) => !UNDOCUMENTED.has(operation) && !documented.has(operation));
+
+      assert.deepEqual(missing, []);
+    });
+  });
+
+  it('document lists every path of the v1 contract', async () => {
+    await withApi(async (api) => {
+      const document = (await api.get('/openapi.json', { key: 'none' })).body;
+      const documented = new Set(documentedOperations(document));
+
+      const missing = CONTRACT_PATHS.filter((operation) => !documented.has(operation));
+
+      assert.deepEqual(missing, []);
+    });
+  });
+
+  it('document declares bearer auth', async () => {
+    await withApi(async (api) => {
+      const document = (await api.get('/openapi.json', { key: 'none' })).body;
+
+      assert.deepEqual(document.components.securitySchemes.bearer, {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'Admin key, or the publishable key on public endpoints',
+      });
+      assert.deepEqual(document.security, [{ bearer: [] }]);
+    });
+  });
+
+  it('/docs serves the documentation as HTML', async () => {
+    await withApi(async (api) => {
+      const response = await api.get('/docs', { key: 'none' });
+
+      assert.equal(response.status, 200);
+      assert.match(String(response.headers['content-type']), /^text\/html/);
+      assert.match(response.text, /<html/i);
+      assert.match(response.text, /swagger-ui/i);
+    });
+  });
+
+  it('/docs loads the same document', async () => {
+    await withApi(async (api) => {
+      const served = await api.get('/docs/json', { key: 'none' });
+      const document = await api.get('/openapi.json', { key: 'none' });
+
+      assert.equal(served.status, 200);
+      assert.deepEqual(served.body, document.body);
+    });
+  });
+});
