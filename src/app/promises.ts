@@ -114,7 +114,10 @@ async function refreshSku(work: Work, sku: string, change: QueueChange, location
   }
 
   const saved: StoredCurve = { steps: curve.steps, fallback: { date: curve.fallback.date, basis: curve.fallback.basis }, queueUnits: input.queueUnits };
-  await work.db.updateTable('skus').set({ promise_curve: JSON.stringify(saved) }).where('code', '=', sku).execute();
+  const text = JSON.stringify(saved);
+  if (text !== input.storedCurveText) {
+    await work.db.updateTable('skus').set({ promise_curve: text }).where('code', '=', sku).execute();
+  }
 }
 
 export async function loadPromiseLocations(db: Reader): Promise<Map<string, PromiseLocation>> {
@@ -136,7 +139,7 @@ export function promiseLocation(row: LocationTable): PromiseLocation {
   };
 }
 
-export type LoadedInput = Omit<SweepInput, 'queue'> & { storedCurve: StoredCurve | null; queueUnits: number };
+export type LoadedInput = Omit<SweepInput, 'queue'> & { storedCurve: StoredCurve | null; storedCurveText: string | null; queueUnits: number };
 
 /** Reads what a promise sweep of one SKU needs, except its queue; null for an unknown SKU. */
 export async function loadSweepInput(db: Reader, now: Date, sku: string, locations: Map<string, PromiseLocation>): Promise<LoadedInput | null> {
@@ -164,6 +167,7 @@ export async function loadSweepInput(db: Reader, now: Date, sku: string, locatio
       quantity: Math.max(0, line.quantity - line.received),
     })),
     storedCurve: row.promise_curve === null ? null : (JSON.parse(row.promise_curve) as StoredCurve),
+    storedCurveText: row.promise_curve,
     queueUnits: row.backordered,
   };
 }

@@ -6,6 +6,8 @@ export interface Settings {
   databaseUrl: string;
   /** Where the embedded database, keys and outgoing mail live. */
   dataDir: string;
+  /** Requests per minute per client address on each public endpoint. */
+  publicRateLimit: number;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -14,10 +16,15 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new Error(`PORT must be a whole number from 0 to 65535, not "${env.PORT}".`);
   }
   const dataDir = env.RESTOCK_DATA_DIR ?? './data';
+  const publicRateLimit = Number(env.RESTOCK_PUBLIC_RATE_LIMIT ?? 600);
+  if (!Number.isInteger(publicRateLimit) || publicRateLimit < 1) {
+    throw new Error(`RESTOCK_PUBLIC_RATE_LIMIT must be a whole number of requests per minute, at least 1, not "${env.RESTOCK_PUBLIC_RATE_LIMIT}".`);
+  }
   return {
     host: env.HOST ?? '127.0.0.1',
     port,
     databaseUrl: env.RESTOCK_DB ?? `${dataDir}/restock.db`,
     dataDir,
+    publicRateLimit,
   };
 }

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { buildApp } from '../http/app.js';
 import { loadKeys } from '../http/auth.js';
 import { Store } from '../store/store.js';
+import { scheduleIdempotencyCleanup } from '../jobs/idempotency-cleanup.js';
 import type { Settings } from './config.js';
 
 /**
@@ -14,8 +15,9 @@ export async function runServe(settings: Settings): Promise<number> {
 
   const store = await Store.open({ url: settings.databaseUrl });
   const loaded = loadKeys(settings.dataDir);
-  const app = await buildApp({ store, keys: loaded.keys, logger });
+  const app = await buildApp({ store, keys: loaded.keys, logger, publicRateLimit: settings.publicRateLimit });
 
+  const stopCleanup = scheduleIdempotencyCleanup(store, logger);
   const address = await app.listen({ host: settings.host, port: settings.port });
   logger.info({ url: address, database: store.description }, `Restock is serving ${address} on ${store.description}`);
   if (loaded.generated) {
@@ -37,6 +39,7 @@ export async function runServe(settings: Settings): Promise<number> {
       stopping = true;
       logger.info({ signal }, 'stopping: finishing in-flight requests');
       try {
+        stopCleanup();
         await app.close();
         await store.close();
         logger.info('stopped');

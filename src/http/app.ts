@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyRateLimit from '@fastify/rate-limit';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
@@ -31,6 +32,8 @@ export interface AppOptions {
   store: Store;
   keys: ApiKeys;
   logger?: Logger | boolean;
+  /** Requests per minute one client address may make to each public endpoint; default 600. */
+  publicRateLimit?: number;
 }
 
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
@@ -74,6 +77,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
+  // Only routes that opt in are limited: the public ones, which browsers call.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      code: 'rate_limited',
+      message: `Too many requests: at most ${context.max} a minute per client; retry in ${context.after}.`,
+    }),
+  });
+  const publicRateLimit = { max: options.publicRateLimit ?? 600, timeWindow: 60_000 };
+
   const metrics = new Metrics(options.store);
   const checker = new KeyChecker(options.keys);
 
@@ -93,7 +107,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   app.addHook('onResponse', async (request, reply) => metrics.observe(request, reply));
 
-  const context = { store: options.store, metrics };
+  const context = { store: options.store, metrics, publicRateLimit };
   registerOperationsRoutes(app, context);
   registerCatalogRoutes(app, context);
   registerStockRoutes(app, context);
@@ -110,4 +124,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
 export interface RouteContext {
   store: Store;
   metrics: Metrics;
+  /** The rate limit of public endpoints, for their route config. */
+  publicRateLimit: { max: number; timeWindow: number };
 }

@@ -54,7 +54,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     ]);
   }
   if (error.statusCode === 429) {
-    return sendError(reply, 429, 'rate_limited', 'Too many requests; wait a moment and retry.');
+    return sendError(reply, 429, 'rate_limited', error.message || 'Too many requests; wait a moment and retry.');
   }
 
   request.log.error({ err: error, requestId: request.id }, 'request failed');

@@ -248,7 +248,7 @@ function startWorker(file: string, job: Job): WorkerProcess {
     }, WORKER_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
-      if (code !== 0) reject(new Error(`worker ${child.pid} exited with ${code}; stderr: ${stderr}`));
+      if (code !== 0) reject(new Error(`worker ${child.pid} exited with code ${code}; stderr: ${stderr}`));
       else resolve(JSON.parse(lastLine) as WorkerSummary);
     });
   });

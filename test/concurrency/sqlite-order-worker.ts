@@ -16,6 +16,7 @@ import { placeOrders, type PlaceOrderInput } from '../../src/app/place-order.js'
 import { Store, type Work } from '../../src/store/store.js';
 
 export interface WorkerSummary {
+  /** Orders accepted. */
   placed: number;
   /** Units bound to stock when the order was placed. */
   allocated: number;

@@ -88,6 +88,19 @@ describe(`HTTP SKUs (${testDatabase})`, () => {
     });
   });
 
+  it('kit SKU stores its components', async () => {
+    await withApi(async (api) => {
+      await givenSku(api, 'U', { onHand: 10 });
+
+      const kit = await api.put('/v1/skus/BU', { policy: 'stock_only', components: [{ sku: 'U', quantity: 2 }] });
+      const component = await api.get('/v1/skus/U');
+
+      assert.equal(kit.status, 201, kit.text);
+      assert.deepEqual(kit.body.components, [{ sku: 'U', quantity: 2 }]);
+      assert.equal(component.body.components, null);
+    });
+  });
+
   it('GET list returns SKUs by code', async () => {
     await withApi(async (api) => {
       for (const code of ['B', 'C', 'A']) await givenSku(api, code);

@@ -329,6 +329,34 @@ describe(`HTTP errors: 413 and 5xx (${testDatabase})`, () => {
     });
   });
 
-  // TODO: test 429 rate_limited on the public endpoints once a rate limit exists.
-  it.todo('public endpoints over their rate are 429');
+  it('public endpoints over their rate are 429', async () => {
+    await withApi(
+      async (api) => {
+        await givenSku(api, 'TOTE', { onHand: 5 });
+
+        const allowed = [];
+        for (let i = 0; i < 3; i += 1) allowed.push(await api.get('/v1/availability/TOTE', { key: 'public' }));
+        const limited = await api.get('/v1/availability/TOTE', { key: 'public' });
+        const quote = await api.post('/v1/availability/quote', { lines: [{ sku: 'TOTE', quantity: 1 }] }, { key: 'public' });
+
+        assert.deepEqual(allowed.map((response) => response.status), [200, 200, 200]);
+        assertError(limited, 429, 'rate_limited');
+        assert.ok(limited.headers['retry-after'] !== undefined, 'a 429 tells the client when to retry');
+        assert.equal(quote.status, 200, 'each public endpoint has its own count');
+      },
+      { publicRateLimit: 3 },
+    );
+  });
+
+  it('admin endpoints have no rate limit', async () => {
+    await withApi(
+      async (api) => {
+        const statuses = [];
+        for (let i = 0; i < 5; i += 1) statuses.push((await api.get('/v1/skus')).status);
+
+        assert.deepEqual(statuses, [200, 200, 200, 200, 200]);
+      },
+      { publicRateLimit: 1 },
+    );
+  });
 });

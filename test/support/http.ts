@@ -40,12 +40,18 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
+export interface TestApiOptions extends TestStoreOptions {
+  /** Requests per minute per client on each public endpoint; the app's default when unset. */
+  publicRateLimit?: number;
+}
+
 /** Opens a fresh database and builds the app on it with the fixed test keys and no logging. */
-export async function openTestApi(options: TestStoreOptions = {}): Promise<TestApi> {
-  const database = await openTestStore(options);
+export async function openTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const { publicRateLimit, ...storeOptions } = options;
+  const database = await openTestStore(storeOptions);
   let app: App;
   try {
-    app = await buildApp({ store: database.store, keys: { admin: ADMIN_KEY, publishable: PUBLISHABLE_KEY }, logger: false });
+    app = await buildApp({ store: database.store, keys: { admin: ADMIN_KEY, publishable: PUBLISHABLE_KEY }, logger: false, publicRateLimit });
   } catch (error) {
     await database.close();
     throw error;
@@ -85,7 +91,7 @@ export async function openTestApi(options: TestStoreOptions = {}): Promise<TestA
  * Runs `body` against a fresh API and closes it afterwards, whether the body
  * passed or failed.
  */
-export async function withApi<T>(body: (api: TestApi) => Promise<T>, options: TestStoreOptions = {}): Promise<T> {
+export async function withApi<T>(body: (api: TestApi) => Promise<T>, options: TestApiOptions = {}): Promise<T> {
   const api = await openTestApi(options);
   try {
     return await body(api);

@@ -43,11 +43,11 @@ export function notOrderable(rejections: { sku: string; reason: string; max_orde
   return new RestockError('not_orderable', 409, `Some lines cannot be taken: ${summary}. Nothing was stored.`, rejections);
 }
 
-export function registerAvailabilityRoutes(app: App, { store }: RouteContext): void {
+export function registerAvailabilityRoutes(app: App, { store, publicRateLimit }: RouteContext): void {
   app.get(
     '/v1/availability/:sku',
     {
-      config: { access: 'public' },
+      config: { access: 'public', rateLimit: publicRateLimit },
       schema: {
         tags: ['availability'],
         summary: 'What a product page may say for a SKU and quantity',
@@ -82,7 +82,7 @@ export function registerAvailabilityRoutes(app: App, { store }: RouteContext): v
   app.post(
     '/v1/availability/quote',
     {
-      config: { access: 'public' },
+      config: { access: 'public', rateLimit: publicRateLimit },
       schema: {
         tags: ['availability'],
         summary: 'Quote an order without placing it; holds no stock',
