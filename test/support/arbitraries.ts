@@ -212,7 +212,9 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
 export function commandSequence(maxLength: number): fc.Arbitrary<Command[]> {
   const openingSku = (sku: (typeof SKU_CODES)[number]) => upsertSku.map((c) => ({ ...c, sku }));
   const openingStock = (sku: 'A' | 'B') =>
-    fc.integer({ min: 1, max: 4 }).map((units): Command => ({ kind: 'adjustStock', sku, location: 'main', delta: units, onHand: null }));
+    fc
+      .integer({ min: 1, max: 4 })
+      .map((units): Command => ({ kind: 'adjustStock', sku, location: 'main', delta: units, onHand: null }));
   const openingPurchaseOrder = fc
     .record({ expectedDate: calendarDate, a: fc.integer({ min: 1, max: 4 }), b: fc.integer({ min: 1, max: 4 }) })
     .map(({ expectedDate, a, b }): Command => ({
