@@ -17,6 +17,7 @@ import { registerOrderChangeRoutes } from './routes/order-changes.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerOperationsRoutes } from './routes/operations.js';
 import { registerSupplyRoutes } from './routes/supply.js';
+import { registerForecastRoutes } from './routes/forecasts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -117,6 +118,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerOrderChangeRoutes(app, context);
   registerEventRoutes(app, context);
   registerSupplyRoutes(app, context);
+  registerForecastRoutes(app, context);
 
   return app;
 }

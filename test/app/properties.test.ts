@@ -20,10 +20,11 @@ import type { Work } from '../../src/store/store.js';
 
 /*
  * Random sequences of every use case against a real database. After each
- * step: the outcome is one the rules allow, a rejected step changed nothing,
- * checkInvariants finds nothing, and the database agrees with a small model
- * kept here (on hand per level, shipped and cancelled units per line, money
- * per order, units received per purchase order).
+ * step the outcome must be one the rules allow, a rejected step must leave
+ * the database unchanged, and checkInvariants must find nothing. The database
+ * must also agree with a small model kept here: on hand per level, shipped
+ * and cancelled units per line, money per order, units received per purchase
+ * order.
  *
  * RESTOCK_PROPERTY_SEED replays a run. RESTOCK_PROPERTY_RUNS sets the number
  * of sequences (default 40) and RESTOCK_PROPERTY_STEPS their maximum length
@@ -110,7 +111,7 @@ interface TrackedOrder {
 /** What a command may lead to in the current state, and how to run it. */
 interface Attempt {
   allowed: Outcome[];
-  /** Runs the use case; on success it checks the result and updates the model. */
+  /** Runs the use case. On success it checks the result and updates the model. */
   run(): Promise<void>;
   /** Further checks on the snapshots around a successful step. */
   verify?(label: string, before: Snapshot, after: Snapshot): void;
@@ -447,8 +448,8 @@ class SequenceRun {
     }
 
     const lines = state.lines.filter((line) => line.order_id === order.id);
-    const held = state.allocations.filter((a) => a.order_id === order.id && a.quantity > 0);
-    const chosen = pickFrom(held, command.allocationPick);
+    const allocations = state.allocations.filter((a) => a.order_id === order.id && a.quantity > 0);
+    const chosen = pickFrom(allocations, command.allocationPick);
     if (!chosen) {
       // Nothing is allocated, so any shipment is invalid_state.
       const line = pickFrom(lines, command.allocationPick)!;
@@ -462,9 +463,9 @@ class SequenceRun {
     }
 
     const heldAt = (lineId: string, location: string) =>
-      held.find((a) => a.line_id === lineId && a.location === location)?.quantity ?? 0;
+      allocations.find((a) => a.line_id === lineId && a.location === location)?.quantity ?? 0;
     let requests = command.whole
-      ? held.filter((a) => a.location === chosen.location).map((a) => ({ lineId: a.line_id, quantity: a.quantity }))
+      ? allocations.filter((a) => a.location === chosen.location).map((a) => ({ lineId: a.line_id, quantity: a.quantity }))
       : [{ lineId: chosen.line_id, quantity: 1 + (command.amount % chosen.quantity) }];
     if (command.tooMany) requests[0]!.quantity = heldAt(requests[0]!.lineId, chosen.location) + 1;
     if (command.split) {
@@ -478,10 +479,12 @@ class SequenceRun {
       ];
     }
 
-    const named = command.location === 'omit' ? undefined : command.location === 'main' ? 'main' : chosen.location;
+    let named: string | undefined;
+    if (command.location === 'main') named = 'main';
+    else if (command.location === 'allocated') named = chosen.location;
     const totals = new Map<string, number>();
     for (const request of requests) add(totals, request.lineId, request.quantity);
-    const places = new Set(held.filter((a) => totals.has(a.line_id)).map((a) => a.location));
+    const places = new Set(allocations.filter((a) => totals.has(a.line_id)).map((a) => a.location));
     const from = named ?? (places.size === 1 ? [...places][0]! : undefined);
 
     const shipsComplete = state.orders.find((o) => o.id === order.id)!.ship_policy === 'ship_complete';

@@ -60,11 +60,11 @@ export type Command =
     }
   | { kind: 'advanceClock'; hours: number };
 
-/** Mostly A and B, which the opening of a sequence creates; C only after an upsert; X never. */
+/** Mostly A and B, which every sequence creates first. C exists only once a command creates it, and X never does. */
 const skuCode = fc.constantFrom<SkuCode>('A', 'B', 'A', 'B', 'C', UNKNOWN_SKU);
-/** Mostly `main`, which always exists; the others exist once a command creates them. */
 /** Order lines name an unknown SKU less often, since one such line rejects the whole order. */
 const orderedSku = fc.constantFrom<SkuCode>('A', 'B', 'A', 'B', 'A', 'B', 'C', UNKNOWN_SKU);
+/** Mostly `main`, which always exists. The others exist once a command creates them. */
 const locationCode = fc.constantFrom<LocationCode>('main', ...LOCATION_CODES);
 const pick = fc.nat({ max: 1000 });
 /** True one time in four. */
@@ -77,7 +77,7 @@ const upsertSku = fc
     sku: fc.constantFrom(...SKU_CODES),
     policy: fc.constantFrom<StockPolicy>('stock_only', 'backorder', 'preorder', 'discontinued', 'backorder'),
     limit: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null, freq: 2 }),
-    /** Mostly keeps the limit to the policies it applies to; sometimes breaks that rule. */
+    /** Whether a limit may go with a policy it does not apply to, which upsertSku rejects. */
     limitOnAnyPolicy: rarely,
     releaseDate: fc.option(calendarDate, { nil: null, freq: 4 }),
   })
@@ -204,10 +204,11 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 /**
- * A sequence of up to `maxLength` commands. It opens by creating SKUs A and
- * B, usually with stock at `main`, often SKU C, another location, a
- * purchase order of A and B and a first batch of orders, so that most runs
- * reach queues, receipts and shipments. Shrinking may drop all of the opening but the two SKUs.
+ * Generates sequences of up to `maxLength` commands. Each opens by creating SKUs A and
+ * B, usually with stock at `main`, often SKU C, another location, a purchase
+ * order of A and B and a first batch of orders, so that most runs reach
+ * queues, receipts and shipments. Shrinking may drop any opening command but
+ * the two SKUs.
  */
 export function commandSequence(maxLength: number): fc.Arbitrary<Command[]> {
   const openingSku = (sku: (typeof SKU_CODES)[number]) => upsertSku.map((c) => ({ ...c, sku }));
@@ -223,6 +224,7 @@ export function commandSequence(maxLength: number): fc.Arbitrary<Command[]> {
       expectedDate,
       lines: [{ sku: 'A', quantity: a }, { sku: 'B', quantity: b }],
     }));
+  // fast-check leaves an option out with probability 1/freq.
   const optional = (arbitrary: fc.Arbitrary<Command>, freq = 8) => fc.option(arbitrary, { nil: null, freq });
 
   const opening = fc.tuple(
