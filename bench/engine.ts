@@ -1,13 +1,13 @@
 /**
- * Engine benchmark: orders per second through placeOrders and receipt time
- * into a long backorder queue, on SQLite and PostgreSQL, each beside the raw
- * rate of the same database for one small write transaction measured in the
- * same run. Run with `npm run bench -- --help`. It is a benchmark and not a
- * test, so it prints figures and asserts only that the work was done.
+ * Engine benchmark: orders per second through placeOrders, and receipt time
+ * into a long backorder queue, on SQLite and PostgreSQL. Each database's
+ * figures stand beside its raw rate for one small write transaction,
+ * measured in the same run. Run with `npm run bench -- --help`. It is not a
+ * test: it prints figures and checks only that the work was done.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -46,33 +46,38 @@ interface Settings {
   quick: boolean;
   only: 'sqlite' | 'postgres' | undefined;
   pgUrl: string;
-  /** Waiting lines that every timed receipt sees at least. */
+  /** Minimum number of lines waiting in the queue at every timed receipt. */
   queueLines: number;
   receipts: { units: number; runs: number }[];
   rawMinMillis: number;
 }
 
 function readSettings(): Settings {
-  const { values } = parseArgs({
-    options: {
-      orders: { type: 'string' },
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const options = {
+    orders: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  try {
+    values = parseArgs({ options }).values;
+  } catch (error) {
+    exitWithUsage((error as Error).message);
+  }
   if (values.help) {
     console.log(USAGE);
     process.exit(0);
   }
 
   const quick = values.quick === true;
-  const orders = values.orders === undefined ? (quick ? 300 : 5000) : Number(values.orders);
+  let orders = quick ? 300 : 5000;
+  if (values.orders !== undefined) orders = Number(values.orders);
   if (!Number.isInteger(orders) || orders < BATCH) {
-    throw new Error(`Invalid --orders "${values.orders}": give a whole number of at least ${BATCH}.`);
+    exitWithUsage(`Invalid --orders "${values.orders}": give a whole number of at least ${BATCH}.`);
   }
   if (values.only !== undefined && values.only !== 'sqlite' && values.only !== 'postgres') {
-    throw new Error(`Invalid --only "${values.only}": use sqlite or postgres.`);
+    exitWithUsage(`Invalid --only "${values.only}": use sqlite or postgres.`);
   }
 
   return {
@@ -88,16 +93,23 @@ function readSettings(): Settings {
   };
 }
 
+function exitWithUsage(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
 function rawFigure(timing: Timing, callers: number): RawFigure {
   return { callers, transactions: timing.items, seconds: round(timing.seconds, 3), transactionsPerSecond: round(rate(timing), 1) };
 }
 
-/** A warm-up of about 5% of the measured transactions, between 2 and 250. */
+/** Sizes a warm-up: about 5% of the measured transactions, between 2 and 250. */
 function warmupOf(transactions: number): number {
   return Math.min(250, Math.max(2, Math.ceil(transactions / 20)));
 }
 
-async function benchSqlite(settings: Settings): Promise<DatabaseResult> {
+type DatabaseRun = Omit<DatabaseFigures, 'load'> | Extract<DatabaseResult, { skipped: string }>;
+
+async function benchSqlite(settings: Settings): Promise<DatabaseRun> {
   const folder = mkdtempSync(join(tmpdir(), 'restock-bench-'));
   try {
     console.log('sqlite: raw transaction rate…');
@@ -121,13 +133,15 @@ async function benchSqlite(settings: Settings): Promise<DatabaseResult> {
   }
 }
 
-async function benchPostgres(settings: Settings): Promise<DatabaseResult> {
+async function benchPostgres(settings: Settings): Promise<DatabaseRun> {
   const where = describeUrl(settings.pgUrl);
   const schema = `restock_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
   try {
     await createSchema(settings.pgUrl, schema);
   } catch (error) {
-    const reason = `PostgreSQL at ${where} is unreachable (${(error as Error).message}); skipped. Set RESTOCK_BENCH_PG_URL to a reachable server.`;
+    const reason =
+      `Could not create a schema on PostgreSQL at ${where} (${(error as Error).message}), so the PostgreSQL figures are skipped. ` +
+      'Set RESTOCK_BENCH_PG_URL to a reachable server.';
     console.log(reason);
     return { database: 'postgres', skipped: reason };
   }
@@ -187,7 +201,7 @@ async function benchEngine(
   callers: number,
   counter: QueryCounter | undefined,
   settings: Settings,
-): Promise<DatabaseFigures> {
+): Promise<Omit<DatabaseFigures, 'load'>> {
   console.log(`${database}: raw ${formatNumber(raw.transactionsPerSecond)} txn/s; seeding ${formatNumber(2 * SPREAD_SKUS + 2)} SKUs…`);
   const spread = (set: string) => Array.from({ length: SPREAD_SKUS }, (_, i) => `SPREAD-${set}-${String(i).padStart(5, '0')}`);
   const scenarios = [
@@ -217,7 +231,15 @@ async function benchEngine(
   const violations = await checkInvariants(store.db);
   if (violations.length > 0) console.log(`${database}: ${violations.length} broken invariants, first: ${JSON.stringify(violations[0])}`);
 
-  return { database, version, raw, orders, receipts, queueSeedSeconds: round(seedSeconds, 2), invariantViolations: violations.length };
+  return {
+    database,
+    version,
+    raw,
+    orders,
+    receipts,
+    queueSeedSeconds: round(seedSeconds, 2),
+    invariantViolations: violations.length,
+  };
 }
 
 function orderFor(sku: string, index: number): PlaceOrderInput {
@@ -343,7 +365,7 @@ async function measureReceipts(
   return { seedSeconds, figures };
 }
 
-/** The calendar date `days` after today, as `YYYY-MM-DD` in UTC. */
+/** Formats the date `days` after today as `YYYY-MM-DD`, in UTC. */
 function daysFromNow(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -363,8 +385,13 @@ async function main(): Promise<void> {
   );
 
   const results: DatabaseResult[] = [];
-  if (settings.only !== 'postgres') results.push(await benchSqlite(settings));
-  if (settings.only !== 'sqlite') results.push(await benchPostgres(settings));
+  const runWithLoad = async (bench: (settings: Settings) => Promise<DatabaseRun>) => {
+    const start = round(loadavg()[0]!, 2);
+    const result = await bench(settings);
+    results.push('skipped' in result ? result : { ...result, load: { start, end: round(loadavg()[0]!, 2) } });
+  };
+  if (settings.only !== 'postgres') await runWithLoad(benchSqlite);
+  if (settings.only !== 'sqlite') await runWithLoad(benchPostgres);
 
   const after = machineInfo();
   for (const result of results) printDatabase(result);

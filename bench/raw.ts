@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Database } from '../src/store/schema.js';
 import { runPhase, runPhaseSync, type Timing } from './support.js';
 
-/** The hot row and the log it writes to; `logId` is the log's generated key type. */
+/** Lists the statements that create the hot row and its log table, whose key has the type `logId`. */
 function rawTables(logId: string): string[] {
   return [
     'create table bench_counter (id integer primary key, value integer not null)',

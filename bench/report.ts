@@ -23,7 +23,7 @@ export interface OrderFigure {
   /** Orders per second divided by the raw transactions per second. */
   ratioToRaw: number;
   rejected: number;
-  /** Statements in one such transaction, BEGIN and COMMIT included; counted on SQLite only. */
+  /** Statements in one such transaction, BEGIN and COMMIT included. Counted on SQLite only. */
   statementsPerTransaction: number | null;
 }
 
@@ -49,6 +49,8 @@ export interface DatabaseFigures {
   receipts: ReceiptFigure[];
   queueSeedSeconds: number;
   invariantViolations: number;
+  /** 1-minute load average when this database's figures started and ended. */
+  load: { start: number; end: number };
 }
 
 export type DatabaseResult = DatabaseFigures | { database: 'sqlite' | 'postgres'; skipped: string };
@@ -108,6 +110,7 @@ export function printDatabase(result: DatabaseResult): void {
     ),
   );
   console.log(`\ninvariant violations after the run: ${result.invariantViolations}`);
+  console.log(`1-minute load average: ${result.load.start} at the start, ${result.load.end} at the end`);
 }
 
 export function writeResults(report: { machine: MachineInfo } & Record<string, unknown>): string {

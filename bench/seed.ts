@@ -18,7 +18,7 @@ async function insertChunked<T extends keyof Database & string>(
   table: T,
   rows: Insertable<Database[T]>[],
 ): Promise<void> {
-  // SQLite allows 32,766 bound parameters per statement; the widest row here has 18.
+  // SQLite allows 32,766 bound parameters per statement, and the widest row here has 21.
   for (let start = 0; start < rows.length; start += SEED_CHUNK) {
     await db.insertInto(table).values(rows.slice(start, start + SEED_CHUNK) as never).execute();
   }
@@ -94,8 +94,8 @@ export async function seedQueue(
     await insertChunked(tx, 'stock_levels', [{ sku, location: 'main', on_hand: 0, allocated: 0, updated_at: SEED_TIME }]);
   });
 
-  // Created while the queue is still empty: on a full queue the purchase
-  // order's promise sweep would rewrite every line, one statement each.
+  // The purchase order is created while the queue is still empty, because on
+  // a full queue its promise sweep would rewrite every line, one statement each.
   const purchaseOrderId = await store.transaction((work) =>
     createPurchaseOrder(work, { reference: 'BENCH-RECEIPTS', expectedDate: inbound.expectedDate, lines: [{ sku, quantity: inbound.quantity }] }),
   );
@@ -117,7 +117,7 @@ export async function seedQueue(
   return purchaseOrderId;
 }
 
-/** The dates the engine's promise sweep gives these one-unit lines, queued in this order. */
+/** Computes the dates the engine's promise sweep gives these one-unit lines, queued in this order. */
 async function promiseDates(store: Store, sku: string, lineIds: string[]): Promise<ShipDate[]> {
   const locations = await loadPromiseLocations(store.db);
   const input = await loadSweepInput(store.db, store.clock(), sku, locations);

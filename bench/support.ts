@@ -41,7 +41,7 @@ export async function runPhase(options: PhaseOptions, task: (index: number) => P
   return { items: next, seconds: (performance.now() - started) / 1000 };
 }
 
-/** The same as `runPhase` for a synchronous task, one item at a time. */
+/** Runs a synchronous task one item at a time, with the same stopping rule as `runPhase`. */
 export function runPhaseSync(options: Omit<PhaseOptions, 'workers'>, task: (index: number) => void): Timing {
   const minMillis = options.minMillis ?? 0;
   const started = performance.now();

@@ -1,6 +1,6 @@
 import { dateAt } from '../domain/calendar.js';
 import {
-  curvesAgree, dateOfUnit, stockShipDate, sweepPromises, supplyCurve, type CurveStep, type PromiseLocation, type PromiseSku, type ShipDate,
+  curvesAgree, dateOfUnits, stockShipDate, sweepPromises, supplyCurve, type CurveStep, type PromiseLocation, type PromiseSku, type ShipDate,
   type SweepInput,
 } from '../domain/promise.js';
 import type { Kysely } from 'kysely';
@@ -108,6 +108,7 @@ async function refreshSku(work: Work, sku: string, change: QueueChange, location
     stored !== null && !change.sweepAll && !restricted && keptUnits >= 0 && curvesAgree(stored, curve, change.servedFront, keptUnits);
 
   if (incremental) {
+    if (change.servedFront > 0) await promiseQueueFront(work, sku, curve);
     await promiseAppendedLines(work, change.appended, curve, keptUnits);
   } else {
     await sweepWholeQueue(work, sku, input);
@@ -202,17 +203,30 @@ async function sweepWholeQueue(work: Work, sku: string, input: LoadedInput): Pro
   }
 }
 
-/** Reads a SKU's whole queue in queue order, with what a sweep and its report need. */
-export async function loadQueue(db: Reader, sku: string) {
-  return db
+/** Reads a SKU's queue in queue order, whole or its first `limit` lines, with what a sweep and its report need. */
+export async function loadQueue(db: Reader, sku: string, limit?: number) {
+  let query = db
     .selectFrom('order_lines')
     .select(['id', 'order_id', 'backordered', 'shipping_country', 'promised_ship_date', 'estimated_ship_date', 'ship_date_basis'])
     .where('sku', '=', sku)
     .where('backordered', '>', 0)
     .orderBy('priority', 'desc')
     .orderBy('placed_at')
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
+  if (limit !== undefined) query = query.limit(limit);
+  return query.execute();
+}
+
+/**
+ * Re-dates the line now at the front of the queue. When part of it was just
+ * served, the units it still waits for are fewer than those its date was
+ * computed for, so its date may be earlier; every line behind it kept its units.
+ */
+async function promiseQueueFront(work: Work, sku: string, curve: ReturnType<typeof supplyCurve>): Promise<void> {
+  const [front] = await loadQueue(work.db, sku, 1);
+  if (!front) return;
+  const date = dateOfUnits(curve, 0, front.backordered);
+  await saveEstimate(work, sku, front, { ...date, estimate: date.basis === 'restock_date' || date.basis === 'lead_time', inboundLineId: null });
 }
 
 async function promiseAppendedLines(work: Work, lineIds: string[], curve: ReturnType<typeof supplyCurve>, keptUnits: number): Promise<void> {
@@ -227,8 +241,8 @@ async function promiseAppendedLines(work: Work, lineIds: string[], curve: Return
   for (const id of lineIds) {
     const line = rows.find((row) => row.id === id);
     if (!line || line.backordered === 0) continue;
+    const date = dateOfUnits(curve, end, end + line.backordered);
     end += line.backordered;
-    const date = dateOfUnit(curve, end - 1);
     await saveEstimate(work, line.sku, line, { ...date, estimate: date.basis === 'restock_date' || date.basis === 'lead_time', inboundLineId: null });
   }
 }

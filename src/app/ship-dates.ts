@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { dateAt, laterDate } from '../domain/calendar.js';
 import { shipsTo } from '../domain/policy.js';
-import { dateOfUnit, MAIN_LOCATION, supplyCurve, sweepPromises, type ShipDate } from '../domain/promise.js';
+import { dateOfUnits, MAIN_LOCATION, supplyCurve, sweepPromises, type ShipDate } from '../domain/promise.js';
 import type { Database } from '../store/schema.js';
 import { loadPromiseLocations, loadQueue, loadSweepInput } from './promises.js';
 
@@ -49,7 +49,7 @@ export async function shipDateForNewUnits(
     shipDate = swept.extra!;
   } else {
     const curve = supplyCurve(scoped);
-    const date = dateOfUnit(curve, input.queueUnits + ahead + quantity - 1);
+    const date = dateOfUnits(curve, input.queueUnits + ahead, input.queueUnits + ahead + quantity);
     shipDate = { ...date, estimate: date.basis === 'restock_date' || date.basis === 'lead_time', inboundLineId: null };
   }
 

@@ -73,10 +73,10 @@ export interface CurveStep {
 }
 
 /**
- * Returns the supply in sweep order as steps, ending with the fallback for
- * units beyond known supply (`units` is then null). When no location limits
- * the countries it ships to, a line's date depends only on where its last
- * unit falls on this curve, so two curves that agree mean unchanged dates.
+ * Returns the supply in sweep order as steps, followed by the fallback for
+ * units beyond known supply. When no location limits the countries it ships
+ * to, a line's date depends only on where its units fall on this curve (see
+ * `dateOfUnits`), so two curves that agree mean unchanged dates.
  */
 export function supplyCurve(input: Omit<SweepInput, 'queue'>): { steps: CurveStep[]; fallback: ShipDate } {
   const steps = supplyBuckets({ ...input, queue: [] }).map((bucket) => ({
@@ -127,14 +127,47 @@ export function dateOfUnit(
 }
 
 /**
+ * Returns the date a line holding the units `[from, to)` of a curve ships
+ * whole: the latest date of the steps those units fall on, counting the
+ * fallback when they reach past known supply. The same rule as the sweep.
+ */
+export function dateOfUnits(
+  curve: { steps: readonly CurveStep[]; fallback: Pick<ShipDate, 'date' | 'basis'> },
+  from: number,
+  to: number,
+): Pick<ShipDate, 'date' | 'basis'> {
+  let latest: Pick<ShipDate, 'date' | 'basis'> | null = null;
+  let start = 0;
+  for (const step of curve.steps) {
+    const end = start + step.units;
+    if (end > from && start < to) latest = laterShipDate(latest, step);
+    if (latest !== null && end >= to) return latest;
+    start = end;
+  }
+  return laterShipDate(latest, curve.fallback);
+}
+
+/**
+ * Returns the later of two ship dates, where an unknown date is later than
+ * any known one. On a tie `b`, the supply later in sweep order, wins.
+ */
+function laterShipDate<T extends { date: string | null }>(a: T | null, b: T): T {
+  if (a === null || b.date === null) return b;
+  if (a.date === null) return a;
+  return b.date >= a.date ? b : a;
+}
+
+/**
  * Sweeps a SKU's queue against its supply in time order: stock free now
- * first, then each open purchase-order line by expected date. Each line gets
- * the date of the supply that covers its last unit: the shipping day for
- * stock, or the expected date plus the location's receiving days for
- * inbound, then plus handling days, in the location's business days. Units
- * no known supply covers fall back to the manual restock date, then to today
- * plus the lead time (both estimates, on the calendar of `main`), else the
- * date is unknown. A preorder never ships before its release date.
+ * first, then each open purchase-order line by expected date. Each supply
+ * ships on the shipping day for stock, or the expected date plus the
+ * location's receiving days for inbound, then plus handling days, in the
+ * location's business days. Units no known supply covers fall back to the
+ * manual restock date, then to today plus the lead time (both estimates, on
+ * the calendar of `main`), else the date is unknown. A line ships whole, so
+ * it gets the latest date of the supplies that cover its units; that is the
+ * supply of its last unit unless a location with more receiving days comes
+ * earlier in the sweep. A preorder never ships before its release date.
  *
  * Returns one date per queue line, in queue order, plus the date for `extra`
  * further units when given (a quote after the current queue). Linear in
@@ -151,9 +184,9 @@ export function sweepPromises(
   const lines: ShipDate[] = [];
   for (const line of input.queue) {
     while (first < buckets.length && buckets[first]!.left === 0) first += 1;
-    lines.push(consume(buckets, line.backordered, line.shippingCountry, first, line.id) ?? fallback);
+    lines.push(consume(buckets, fallback, line.backordered, line.shippingCountry, first, line.id));
   }
-  const extraDate = extra ? (consume(buckets, extra.quantity, extra.shippingCountry) ?? fallback) : null;
+  const extraDate = extra ? consume(buckets, fallback, extra.quantity, extra.shippingCountry) : null;
 
   const coverage = buckets
     .filter((bucket) => bucket.inboundLineId !== null)
@@ -197,10 +230,20 @@ function supplyBuckets(input: SweepInput): Bucket[] {
   return [...stock, ...inbound];
 }
 
-/** Takes units for one line from the earliest buckets that may ship to it; null when supply runs out. */
-function consume(buckets: Bucket[], units: number, country: string | null, from = 0, lineId?: string): ShipDate | null {
+/**
+ * Takes units for one line from the earliest buckets that may ship to it and
+ * returns the latest of their dates, with the fallback's when supply runs out.
+ */
+function consume(
+  buckets: Bucket[],
+  fallback: ShipDate,
+  units: number,
+  country: string | null,
+  from = 0,
+  lineId?: string,
+): ShipDate {
   let needed = units;
-  let last: ShipDate | null = null;
+  let latest: ShipDate | null = null;
   for (let i = from; i < buckets.length && needed > 0; i += 1) {
     const bucket = buckets[i]!;
     if (bucket.left === 0 || !shipsTo(bucket.location, country)) continue;
@@ -209,9 +252,10 @@ function consume(buckets: Bucket[], units: number, country: string | null, from 
     bucket.left -= taken;
     needed -= taken;
     if (lineId !== undefined) bucket.covers.push({ lineId, units: taken });
-    last = bucket.shipDate;
+    latest = laterShipDate(latest, bucket.shipDate);
   }
-  return needed === 0 ? last : null;
+  if (needed === 0 && latest !== null) return latest;
+  return laterShipDate(latest, fallback);
 }
 
 /** Returns the date units on hand at a location ship: today's shipping day plus handling days. */

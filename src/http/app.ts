@@ -50,6 +50,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
     // Request counts and latencies go to /metrics; the log keeps errors and lifecycle.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+    // The router rejects some paths before any route or error handler runs; they get the contract's error body too.
+    frameworkErrors: (error, _request, reply) => {
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'has a segment over 100 characters' : 'is not valid percent-encoding';
+      return sendError(reply, 400, 'invalid_request', `Invalid request: the URL path ${message}.`, [{ field: 'path', message }]);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  curvesAgree, dateOfUnit, supplyCurve, sweepPromises, type CurveStep, type PromiseLocation, type PromiseSku, type ShipDate,
+  curvesAgree, dateOfUnit, dateOfUnits, supplyCurve, sweepPromises, type CurveStep, type PromiseLocation, type PromiseSku, type ShipDate,
   type ShipsByBasis, type SweepInput,
 } from '../../src/domain/promise.js';
 import { addBusinessDays, dateAt, isBusinessDay, rollToBusinessDay, type BusinessCalendar } from '../../src/domain/calendar.js';
@@ -228,6 +228,11 @@ const cases: Case[] = [
     expected: [['2026-03-23', 'inbound', false], ['2026-03-10', 'inbound', false]],
   },
   {
+    name: 'a line partly covered by a later purchase order waits for it',
+    scenario: { sku: { leadTimeDays: 10 }, supply: [['p1', 'main', '2026-05-01', 2]], queue: [['a', 3], ['b', 1]] },
+    expected: [['2026-05-01', 'inbound', false], ['2026-03-12', 'lead_time', true]],
+  },
+  {
     name: 'lead time estimates beyond known supply',
     scenario: { sku: { leadTimeDays: 10, handlingDays: 1 }, queue: [['a', 1]] },
     expected: [['2026-03-13', 'lead_time', true]],
@@ -425,6 +430,26 @@ describe('supply curve', () => {
 
   it('dateOfUnit of an empty curve is the fallback', () => {
     assert.deepEqual(dateOfUnit(curve([], null), 0), { date: null, basis: 'unknown' });
+  });
+
+  it('dateOfUnits takes the latest step a range touches', () => {
+    const c = curve([[2, '2026-03-23'], [3, '2026-03-10']]);
+
+    assert.equal(dateOfUnits(c, 0, 2).date, '2026-03-23');
+    assert.equal(dateOfUnits(c, 1, 3).date, '2026-03-23');
+    assert.equal(dateOfUnits(c, 2, 5).date, '2026-03-10');
+  });
+
+  it('dateOfUnits past known supply counts the fallback', () => {
+    const c = curve([[2, '2026-03-10']], '2026-04-01');
+
+    assert.deepEqual(dateOfUnits(c, 1, 3), { date: '2026-04-01', basis: 'lead_time' });
+    assert.deepEqual(dateOfUnits(curve([[2, '2026-03-10']], null), 1, 3), { date: null, basis: 'unknown' });
+  });
+
+  it('dateOfUnits keeps a later step over an earlier fallback', () => {
+    const { date, basis } = dateOfUnits(curve([[2, '2026-05-01']], '2026-04-01'), 1, 3);
+    assert.deepEqual([date, basis], ['2026-05-01', 'inbound']);
   });
 
   it('supplyCurve lists stock, then inbound by expected date, then the fallback', () => {

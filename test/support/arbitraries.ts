@@ -204,11 +204,11 @@ export const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 /**
- * Generates sequences of up to `maxLength` commands. Each opens by creating SKUs A and
- * B, usually with stock at `main`, often SKU C, another location, a purchase
- * order of A and B and a first batch of orders, so that most runs reach
- * queues, receipts and shipments. Shrinking may drop any opening command but
- * the two SKUs.
+ * Generates sequences of up to `maxLength` commands. Each opens by creating
+ * SKUs A and B, usually with stock at `main`. It often adds SKU C, another
+ * location, a purchase order of A and B and a first batch of orders, so that
+ * most runs reach queues, receipts and shipments. Shrinking may drop any
+ * opening command but the two SKUs.
  */
 export function commandSequence(maxLength: number): fc.Arbitrary<Command[]> {
   const openingSku = (sku: (typeof SKU_CODES)[number]) => upsertSku.map((c) => ({ ...c, sku }));
