@@ -229,7 +229,10 @@ async function benchEngine(
 
   console.log(`${database}: checking invariants (untimed)…`);
   const violations = await checkInvariants(store.db);
-  if (violations.length > 0) console.log(`${database}: ${violations.length} broken invariants, first: ${JSON.stringify(violations[0])}`);
+  if (violations.length > 0) {
+    console.error(`${database}: ${violations.length} broken invariants after the run; the first is ${JSON.stringify(violations[0])}`);
+    process.exitCode = 1;
+  }
 
   return {
     database,
@@ -285,6 +288,11 @@ async function measureOrders(
     await placeBatch();
     counter.enabled = false;
     statementsPerTransaction = counter.statements;
+  }
+
+  if (rejected > 0) {
+    console.error(`${scenario.scenario}, ${perTransaction}/txn: ${rejected} orders were rejected; every order should allocate from stock.`);
+    process.exitCode = 1;
   }
 
   const ordersPerSecond = (timing.items * perTransaction) / timing.seconds;

@@ -3,7 +3,7 @@ import { isReadyToShip, orderStatusOf, statusOf } from '../domain/order-status.j
 import type { LineCounts, LocationRules, ShipPolicy } from '../domain/types.js';
 import { addBackordered } from '../store/rows.js';
 import type { OrderLineTable } from '../store/schema.js';
-import type { Work } from '../store/store.js';
+import type { MovementInput, Work } from '../store/store.js';
 import { noteChanged, noteServedFront } from './promises.js';
 
 /** The columns of an order line that allocation changes or needs. */
@@ -61,6 +61,7 @@ export async function allocateToLine(
   location: string,
   quantity: number,
   cause: string,
+  ledger?: MovementInput[],
 ): Promise<void> {
   line.allocated += quantity;
   line.backordered -= quantity;
@@ -85,7 +86,7 @@ export async function allocateToLine(
     )
     .execute();
 
-  await work.moveStock({
+  const movement: MovementInput = {
     sku: line.sku,
     location,
     kind: 'allocation',
@@ -93,7 +94,9 @@ export async function allocateToLine(
     allocatedDelta: quantity,
     orderId: line.order_id,
     lineId: line.id,
-  });
+  };
+  if (ledger) ledger.push(movement);
+  else await work.moveStock(movement);
 
   work.emit({
     type: 'line.allocated',
@@ -131,12 +134,15 @@ export async function serveQueueAt(
 
     const queued: QueuedLine[] = page.map(toQueuedLine);
     const { served, remaining: left } = serveQueue(remaining, queued, location);
+    const ledger: MovementInput[] = [];
+    const byId = new Map(page.map((row) => [row.id, row]));
     for (const { lineId, quantity } of served) {
-      const line = page.find((row) => row.id === lineId)!;
-      await allocateToLine(work, line, location.code, quantity, cause);
+      const line = byId.get(lineId)!;
+      await allocateToLine(work, line, location.code, quantity, cause, ledger);
       results.push({ orderId: line.order_id, lineId, quantity });
       if (line.backordered === 0) fullyAllocated.push(lineId);
     }
+    await work.moveStocks(ledger);
     remaining = left;
     after = page[page.length - 1];
   }

@@ -77,6 +77,16 @@ interface StoredCurve {
 }
 
 /**
+ * Re-promises what the transaction has changed so far, now instead of just
+ * before commit, so that a view read inside the transaction (the response
+ * to placing an order, say) shows the new dates. Changes made after this
+ * call are re-promised before commit as usual.
+ */
+export async function settlePromises(work: Work): Promise<void> {
+  await refreshPromises(work);
+}
+
+/**
  * Recomputes the estimated ship date of every line whose date may have
  * moved, writes the first promise of new lines, and writes a
  * `promise.changed` event per moved estimate. Runs once per transaction,
@@ -198,9 +208,11 @@ async function sweepWholeQueue(work: Work, sku: string, input: LoadedInput): Pro
     ...input,
     queue: queue.map((line) => ({ id: line.id, backordered: line.backordered, shippingCountry: line.shipping_country })),
   });
-  for (const [index, line] of queue.entries()) {
-    await saveEstimate(work, sku, line, lines[index]!);
-  }
+  await saveEstimates(
+    work,
+    sku,
+    queue.map((line, index) => ({ line, date: lines[index]! })),
+  );
 }
 
 /** Reads a SKU's queue in queue order, whole or its first `limit` lines, with what a sweep and its report need. */
@@ -274,38 +286,70 @@ async function promiseAllocatedLines(
   }
 }
 
+type EstimatedLine = {
+  id: string;
+  order_id: string;
+  promised_ship_date: string | null;
+  estimated_ship_date: string | null;
+  ship_date_basis: string | null;
+};
+
 /** Writes a line's estimate, its first promise, and a `promise.changed` event when the estimate moved. */
-async function saveEstimate(
-  work: Work,
-  sku: string,
-  line: { id: string; order_id: string; promised_ship_date: string | null; estimated_ship_date: string | null; ship_date_basis: string | null },
-  date: ShipDate,
-): Promise<void> {
-  // A line whose date is still unknown has no first promise to write, so a
-  // sweep leaves it alone instead of rewriting it with the same values.
-  const unchanged = line.estimated_ship_date === date.date && line.ship_date_basis === date.basis;
-  if (unchanged && (line.promised_ship_date !== null || date.date === null)) return;
+async function saveEstimate(work: Work, sku: string, line: EstimatedLine, date: ShipDate): Promise<void> {
+  await saveEstimates(work, sku, [{ line, date }]);
+}
 
-  const promised = line.promised_ship_date ?? date.date;
-  await work.db
-    .updateTable('order_lines')
-    .set({ estimated_ship_date: date.date, ship_date_basis: date.basis, promised_ship_date: promised })
-    .where('id', '=', line.id)
-    .execute();
+const UPDATE_CHUNK = 500;
 
-  if (line.ship_date_basis !== null && line.estimated_ship_date !== date.date) {
-    work.emit({
-      type: 'promise.changed',
-      orderId: line.order_id,
-      lineId: line.id,
-      sku,
-      data: {
-        previous_estimated_ship_date: line.estimated_ship_date,
-        estimated_ship_date: date.date,
-        basis: date.basis,
-        promised_ship_date: promised,
-        delayed: promised !== null && date.date !== null && date.date > promised,
-      },
-    });
+/**
+ * Writes the estimates that changed, with one UPDATE per distinct date and
+ * basis (a whole sweep has few distinct dates, however long the queue), and
+ * a `promise.changed` event per line whose estimate moved.
+ */
+async function saveEstimates(work: Work, sku: string, entries: { line: EstimatedLine; date: ShipDate }[]): Promise<void> {
+  const groups = new Map<string, { date: string | null; basis: string; ids: string[] }>();
+
+  for (const { line, date } of entries) {
+    // A line whose date is still unknown has no first promise to write, so a
+    // sweep leaves it alone instead of rewriting it with the same values.
+    const unchanged = line.estimated_ship_date === date.date && line.ship_date_basis === date.basis;
+    if (unchanged && (line.promised_ship_date !== null || date.date === null)) continue;
+
+    const key = `${date.date}|${date.basis}`;
+    const group = groups.get(key) ?? { date: date.date, basis: date.basis, ids: [] };
+    group.ids.push(line.id);
+    groups.set(key, group);
+    if (line.ship_date_basis !== null && line.estimated_ship_date !== date.date) emitPromiseChanged(work, sku, line, date);
   }
+
+  for (const group of groups.values()) {
+    for (let start = 0; start < group.ids.length; start += UPDATE_CHUNK) {
+      await work.db
+        .updateTable('order_lines')
+        .set((eb) => ({
+          estimated_ship_date: group.date,
+          ship_date_basis: group.basis,
+          promised_ship_date: eb.fn.coalesce('promised_ship_date', eb.val(group.date)),
+        }))
+        .where('id', 'in', group.ids.slice(start, start + UPDATE_CHUNK))
+        .execute();
+    }
+  }
+}
+
+function emitPromiseChanged(work: Work, sku: string, line: EstimatedLine, date: ShipDate): void {
+  const promised = line.promised_ship_date ?? date.date;
+  work.emit({
+    type: 'promise.changed',
+    orderId: line.order_id,
+    lineId: line.id,
+    sku,
+    data: {
+      previous_estimated_ship_date: line.estimated_ship_date,
+      estimated_ship_date: date.date,
+      basis: date.basis,
+      promised_ship_date: promised,
+      delayed: promised !== null && date.date !== null && date.date > promised,
+    },
+  });
 }

@@ -82,6 +82,36 @@ export class Work {
   }
 
   /**
+   * Records several movements, applying them with one UPDATE per stock
+   * level (their summed deltas). For many movements on one level, such as a
+   * receipt serving a long queue, this avoids rewriting the same row each time.
+   */
+  async moveStocks(movements: readonly MovementInput[]): Promise<void> {
+    const totals = new Map<string, { sku: string; location: string; onHand: number; allocated: number }>();
+    for (const movement of movements) {
+      const key = `${movement.sku}\u0000${movement.location}`;
+      const total = totals.get(key) ?? { sku: movement.sku, location: movement.location, onHand: 0, allocated: 0 };
+      total.onHand += movement.onHandDelta;
+      total.allocated += movement.allocatedDelta;
+      totals.set(key, total);
+    }
+
+    for (const total of totals.values()) {
+      await this.db
+        .updateTable('stock_levels')
+        .set((eb) => ({
+          on_hand: eb('on_hand', '+', total.onHand),
+          allocated: eb('allocated', '+', total.allocated),
+          updated_at: this.nowIso,
+        }))
+        .where('sku', '=', total.sku)
+        .where('location', '=', total.location)
+        .execute();
+    }
+    for (const movement of movements) this.movements.push({ ...movement, id: newId('mov') });
+  }
+
+  /**
    * Registers work to run once just before commit, such as recomputing
    * promise dates after every change of the transaction. A second
    * registration under the same key is ignored.

@@ -15,6 +15,8 @@ const ROUTES: { method: string; url: string; access: Access }[] = [
   { method: 'GET', url: '/v1/skus/:sku', access: 'admin' },
   { method: 'GET', url: '/v1/skus/:sku/backorders', access: 'admin' },
   { method: 'GET', url: '/v1/skus/:sku/supply', access: 'admin' },
+  { method: 'GET', url: '/v1/skus/:sku/forecast', access: 'admin' },
+  { method: 'GET', url: '/v1/reorder-suggestions', access: 'admin' },
   { method: 'POST', url: '/v1/stock/adjustments', access: 'admin' },
   { method: 'GET', url: '/v1/stock/levels', access: 'admin' },
   { method: 'GET', url: '/v1/stock/movements', access: 'admin' },

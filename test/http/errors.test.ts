@@ -222,6 +222,7 @@ describe(`HTTP errors: 404 not_found (${testDatabase})`, () => {
       assertError(await api.get('/v1/skus/NOPE'), 404, 'not_found');
       assertError(await api.get('/v1/skus/NOPE/backorders'), 404, 'not_found');
       assertError(await api.get('/v1/skus/NOPE/supply'), 404, 'not_found');
+      assertError(await api.get('/v1/skus/NOPE/forecast'), 404, 'not_found');
       assertError(await api.get('/v1/availability/NOPE', { key: 'public' }), 404, 'not_found');
       assertError(await api.get('/v1/stock/levels?sku=NOPE'), 404, 'not_found');
       assertError(await api.get('/v1/stock/movements?sku=NOPE'), 404, 'not_found');

@@ -755,15 +755,16 @@ function knownFieldNames(request: FuzzRequest): Set<string> {
     addSchema(schema.items);
     for (const option of schema.anyOf ?? []) addSchema(option);
   };
-  const addKeys = (value: unknown) => {
-    if (value === null || typeof value !== 'object') return;
+  // Deeply nested junk is only walked as far as a field name can reach.
+  const addKeys = (value: unknown, depth: number) => {
+    if (value === null || typeof value !== 'object' || depth > 50) return;
     for (const [key, child] of Object.entries(value)) {
       if (!Array.isArray(value)) for (const name of [key, ...segmentsOf(key)]) names.add(name);
-      addKeys(child);
+      addKeys(child, depth + 1);
     }
   };
   addSchema(request.endpoint.body ?? undefined);
-  addKeys(request.body ?? parsedPayload(request.payload));
+  addKeys(request.body ?? parsedPayload(request.payload), 0);
   return names;
 }
 

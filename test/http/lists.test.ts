@@ -168,7 +168,7 @@ describe(`HTTP lists (${testDatabase})`, () => {
   it('limit takes 1 to 500', async () => {
     await withApi(async (api) => {
       await givenSku(api, 'TOTE');
-      const paths = ['/v1/skus', '/v1/locations', '/v1/orders', '/v1/purchase-orders', '/v1/events', '/v1/stock/movements?sku=TOTE', '/v1/stock/levels?sku=TOTE', '/v1/skus/TOTE/backorders'];
+      const paths = ['/v1/skus', '/v1/locations', '/v1/orders', '/v1/purchase-orders', '/v1/events', '/v1/stock/movements?sku=TOTE', '/v1/stock/levels?sku=TOTE', '/v1/skus/TOTE/backorders', '/v1/reorder-suggestions'];
 
       for (const path of paths) {
         const separator = path.includes('?') ? '&' : '?';

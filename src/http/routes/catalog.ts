@@ -8,7 +8,7 @@ import {
   calendarDate, count, country, errorBody, listOf, listQuery, locationCode, skuCode, stockPolicy, text, timeZone,
 } from '../schemas.js';
 
-const skuBody = z
+export const skuBody = z
   .object({
     name: text(200).optional(),
     policy: stockPolicy,

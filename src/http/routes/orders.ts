@@ -13,7 +13,7 @@ import { notOrderable } from './availability.js';
 
 const LINE_STATUSES = ['allocated', 'partially_backordered', 'backordered', 'partially_shipped', 'shipped', 'cancelled'] as const;
 
-const orderBody = z
+export const orderBody = z
   .object({
     external_id: text(255).nullable().optional(),
     customer: z

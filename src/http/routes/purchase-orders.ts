@@ -8,7 +8,7 @@ import { calendarDate, errorBody, listOf, listQuery, locationCode, MAX_LINES, qu
 
 const poLine = z.object({ sku: skuCode, quantity }).strict();
 
-const createBody = z
+export const createBody = z
   .object({
     reference: text(200).min(1, 'must name the supplier reference'),
     location: locationCode.optional(),

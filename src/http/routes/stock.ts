@@ -8,7 +8,7 @@ import { write } from '../idempotent.js';
 import { decodeCursor, page } from '../pagination.js';
 import { count, errorBody, listOf, listQuery, locationCode, MAX_QUANTITY, skuCode, text } from '../schemas.js';
 
-const adjustmentBody = z
+export const adjustmentBody = z
   .object({
     sku: skuCode,
     location: locationCode.optional(),
