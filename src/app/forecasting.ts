@@ -7,7 +7,7 @@ import { readSku } from './read-models.js';
 export const ASSUMED_LEAD_TIME_DAYS = 14;
 
 export interface ForecastOptions {
-  /** Days of order history to learn from, ending yesterday. Default 365. */
+  /** Days of order history to learn from, ending yesterday; fewer when the SKU is younger. Default 365. */
   historyDays?: number;
   /** Probability of not running out during a lead time. Default 0.95. */
   serviceLevel?: number;
@@ -16,6 +16,7 @@ export interface ForecastOptions {
 export interface SkuForecast {
   sku: string;
   as_of: string;
+  /** Days of order history the forecast learned from: the requested window, or fewer when the SKU was created since. */
   history_days: number;
   method: DemandForecast['method'];
   daily_rate: number;
@@ -43,18 +44,20 @@ export async function readForecast(db: Kysely<Database>, sku: string, now: Date,
   const view = await readSku(db, sku);
   const historyDays = options.historyDays ?? 365;
   const daily = (await dailyDemand(db, now, historyDays, [sku])).get(sku) ?? new Array<number>(historyDays).fill(0);
-  return buildForecast(view, daily, now, historyDays, options.serviceLevel ?? 0.95);
+  const created = await creationTimes(db, [sku]);
+  return buildForecast(view, sinceCreation(daily, now, created.get(sku)), now, options.serviceLevel ?? 0.95);
 }
 
 /** Forecasts every SKU that sells and returns those whose stock position is at or below the reorder point, soonest stockout first. */
 export async function readReorderSuggestions(db: Kysely<Database>, now: Date, options: ForecastOptions = {}): Promise<SkuForecast[]> {
   const historyDays = options.historyDays ?? 365;
   const demand = await dailyDemand(db, now, historyDays);
+  const created = await creationTimes(db);
   const suggestions: SkuForecast[] = [];
   for (const [sku, daily] of demand) {
     const view = await readSku(db, sku);
     if (view.policy === 'discontinued') continue;
-    const forecast = buildForecast(view, daily, now, historyDays, options.serviceLevel ?? 0.95);
+    const forecast = buildForecast(view, sinceCreation(daily, now, created.get(sku)), now, options.serviceLevel ?? 0.95);
     if (forecast.suggested_order_quantity > 0) suggestions.push(forecast);
   }
   return suggestions.sort(
@@ -66,7 +69,6 @@ function buildForecast(
   view: Awaited<ReturnType<typeof readSku>>,
   daily: number[],
   now: Date,
-  historyDays: number,
   serviceLevel: number,
 ): SkuForecast {
   const forecast = forecastDemand(daily);
@@ -84,7 +86,7 @@ function buildForecast(
   return {
     sku: view.code,
     as_of: today,
-    history_days: historyDays,
+    history_days: daily.length,
     method: forecast.method,
     daily_rate: round(forecast.rate),
     daily_deviation: round(forecast.dailyDeviation),
@@ -101,6 +103,28 @@ function buildForecast(
     safety_stock: advice.safetyStock,
     suggested_order_quantity: advice.suggestedQuantity,
   };
+}
+
+/** Returns the creation instant, as ISO text, of the given SKUs or of every SKU. */
+async function creationTimes(db: Kysely<Database>, skus?: string[]): Promise<Map<string, string>> {
+  let query = db.selectFrom('skus').select(['code', 'created_at']);
+  if (skus) query = query.where('code', 'in', skus);
+  const rows = await query.execute();
+  return new Map(rows.map((row) => [row.code, row.created_at]));
+}
+
+/**
+ * Drops the days of a series ending yesterday that came before the UTC day
+ * the SKU was created: nobody could order it then, so they are not days
+ * without demand.
+ */
+function sinceCreation(daily: number[], now: Date, createdAt: string | undefined): number[] {
+  if (createdAt === undefined) return daily;
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const created = new Date(createdAt);
+  const createdDay = Date.UTC(created.getUTCFullYear(), created.getUTCMonth(), created.getUTCDate());
+  const daysOnSale = Math.max(0, Math.round((today - createdDay) / 86_400_000));
+  return daysOnSale >= daily.length ? daily : daily.slice(daily.length - daysOnSale);
 }
 
 /**

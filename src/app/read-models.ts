@@ -2,6 +2,7 @@ import { availableAt } from '../domain/allocation.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/schema.js';
 import { notFound } from './errors.js';
+import type { Work } from '../store/store.js';
 import type { CaptureMode, LineStatus, ShipPolicy, StockPolicy } from '../domain/types.js';
 import type { ShipsByBasis } from '../domain/promise.js';
 
@@ -38,6 +39,12 @@ export interface OrderView {
   customer: { email: string | null; name: string | null; locale: string | null };
   lines: OrderLineView[];
   payment: { capture: CaptureMode; captured: number; refunded: number };
+}
+
+/** Reads an order inside the transaction that just changed it, after its promise dates are written. */
+export async function readOrderAfterWrite(work: Work, orderId: string): Promise<OrderView> {
+  await work.settle();
+  return readOrder(work.db, orderId);
 }
 
 /** Reads an order as the API shows it, with each waiting line's place in its queue. */

@@ -248,9 +248,12 @@ export function normalQuantile(p: number): number {
   );
 }
 
-/** Rounds up to whole units, ignoring floating-point noise below 1e-9 units (so 10.000000000000002 is 10). */
+/**
+ * Rounds a quantity of 0 or more up to whole units, ignoring floating-point
+ * noise below 1e-9 units (so 10.000000000000002 is 10, and 0 stays +0).
+ */
 function roundUp(units: number): number {
-  return Math.ceil(units - 1e-9);
+  return Math.max(0, Math.ceil(units - 1e-9));
 }
 
 function mean(values: readonly number[]): number {

@@ -5,15 +5,39 @@ export function encodeCursor(key: unknown): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor<T>(cursor: string | undefined): T | undefined {
+/**
+ * Decodes a cursor and checks that it has the shape of the list's sort key,
+ * so an edited or forged cursor is a 400 and never reaches a query.
+ */
+export function decodeCursor<T>(cursor: string | undefined, isKey: (key: unknown) => key is T): T | undefined {
   if (cursor === undefined) return undefined;
+  let key: unknown;
   try {
-    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as T;
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
+    key = undefined;
+  }
+  if (!isKey(key)) {
     throw invalidRequest('The cursor is not one this API returned; pass next_cursor from the previous page unchanged.', [
       { field: 'cursor', message: 'must be a next_cursor value from a previous page' },
     ]);
   }
+  return key;
+}
+
+/** A text sort key, such as a code or an id; PostgreSQL cannot compare text with a NUL character in it. */
+export function isText(key: unknown): key is string {
+  return typeof key === 'string' && !key.includes('\u0000');
+}
+
+/** A sequence number or an offset. */
+export function isWholeNumber(key: unknown): key is number {
+  return typeof key === 'number' && Number.isSafeInteger(key) && key >= 0;
+}
+
+/** A timestamp and an id, for lists sorted by time. */
+export function isTextPair(key: unknown): key is [string, string] {
+  return Array.isArray(key) && key.length === 2 && key.every(isText);
 }
 
 /** Builds a list page from rows fetched with `limit + 1`. */

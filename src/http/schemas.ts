@@ -55,7 +55,12 @@ export const country = z
 
 export const timeZone = z.string().refine((zone) => TIME_ZONES.has(zone), 'must be an IANA time zone, such as America/New_York');
 
-export const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+/** Free text of at most `max` characters. PostgreSQL cannot store the NUL character in text, so both databases reject it here. */
+export const text = (max: number) =>
+  z.string().max(max, `must be at most ${max} characters`).regex(/^[^\u0000]*$/, 'must not contain the NUL character (U+0000)');
+
+/** An id this API returned, such as ord_…; only its length and characters are checked, so an unknown id is a 404. */
+export const resourceId = text(64);
 
 export const stockPolicy = z.enum(STOCK_POLICIES);
 export const shipPolicy = z.enum(SHIP_POLICIES);
@@ -63,7 +68,7 @@ export const captureMode = z.enum(CAPTURE_MODES);
 
 export const listQuery = {
   limit: z.coerce.number().int().min(1).max(500).default(50),
-  cursor: z.string().max(512).optional(),
+  cursor: text(512).optional(),
 };
 
 export const errorBody = z.object({

@@ -120,13 +120,22 @@ export class Work {
     if (!this.hooks.has(key)) this.hooks.set(key, hook);
   }
 
-  /** Runs the before-commit hooks, then writes the buffered movements and events. */
-  async flush(): Promise<void> {
+  /**
+   * Runs the before-commit hooks now, so that reads later in the same
+   * transaction see their writes (such as a new order's promise dates).
+   * Hooks registered afterwards still run at commit.
+   */
+  async settle(): Promise<void> {
     while (this.hooks.size > 0) {
       const [key, hook] = this.hooks.entries().next().value as [string, () => Promise<void>];
-      await hook();
       this.hooks.delete(key);
+      await hook();
     }
+  }
+
+  /** Runs the before-commit hooks, then writes the buffered movements and events. */
+  async flush(): Promise<void> {
+    await this.settle();
     await this.flushMovements();
     await this.flushEvents();
   }

@@ -3,7 +3,7 @@ import { upsertLocation, upsertSku } from '../../app/catalog.js';
 import { notFound } from '../../app/errors.js';
 import { readQueue, readSku } from '../../app/read-models.js';
 import type { App, RouteContext } from '../app.js';
-import { decodeCursor, page } from '../pagination.js';
+import { decodeCursor, isText, isWholeNumber, page } from '../pagination.js';
 import {
   calendarDate, count, country, errorBody, listOf, listQuery, locationCode, skuCode, stockPolicy, text, timeZone,
 } from '../schemas.js';
@@ -120,7 +120,7 @@ export function registerCatalogRoutes(app: App, { store }: RouteContext): void {
     { schema: { tags: ['skus'], summary: 'List SKUs by code', querystring: z.object(listQuery), response: { 200: listOf(skuView) } } },
     async (request) => {
       const { limit, cursor } = request.query;
-      const after = decodeCursor<string>(cursor);
+      const after = decodeCursor(cursor, isText);
       let query = store.db.selectFrom('skus').select('code').orderBy('code').limit(limit + 1);
       if (after !== undefined) query = query.where('code', '>', after);
       const codes = (await query.execute()).map((row) => row.code);
@@ -147,7 +147,7 @@ export function registerCatalogRoutes(app: App, { store }: RouteContext): void {
       if (!exists) throw notFound(`SKU ${sku} was not found.`);
 
       const { limit, cursor } = request.query;
-      const offset = decodeCursor<number>(cursor) ?? 0;
+      const offset = decodeCursor(cursor, isWholeNumber) ?? 0;
       const entries = await readQueue(store.db, sku, limit + 1, offset);
       return page(
         entries.map(({ priority: _priority, ...entry }) => entry),
@@ -197,7 +197,7 @@ export function registerCatalogRoutes(app: App, { store }: RouteContext): void {
     { schema: { tags: ['locations'], summary: 'List locations by code', querystring: z.object(listQuery), response: { 200: listOf(locationView) } } },
     async (request) => {
       const { limit, cursor } = request.query;
-      const after = decodeCursor<string>(cursor);
+      const after = decodeCursor(cursor, isText);
       let query = store.db.selectFrom('locations').select('code').orderBy('code').limit(limit + 1);
       if (after !== undefined) query = query.where('code', '>', after);
       const views = [];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App, RouteContext } from '../app.js';
-import { decodeCursor, page } from '../pagination.js';
-import { listOf, listQuery, text } from '../schemas.js';
+import { decodeCursor, isWholeNumber, page } from '../pagination.js';
+import { listOf, listQuery, resourceId, text } from '../schemas.js';
 
 const eventView = z.object({
   id: z.string(),
@@ -20,13 +20,13 @@ export function registerEventRoutes(app: App, { store }: RouteContext): void {
       schema: {
         tags: ['events'],
         summary: 'Read the event log, oldest first',
-        querystring: z.object({ type: text(100).optional(), order_id: z.string().max(64).optional(), sku: z.string().max(64).optional(), ...listQuery }),
+        querystring: z.object({ type: text(100).optional(), order_id: resourceId.optional(), sku: text(64).optional(), ...listQuery }),
         response: { 200: listOf(eventView) },
       },
     },
     async (request) => {
       const { type, order_id: orderId, sku, limit, cursor } = request.query;
-      const after = decodeCursor<number>(cursor);
+      const after = decodeCursor(cursor, isWholeNumber);
       let query = store.db.selectFrom('events').selectAll().orderBy('seq').limit(limit + 1);
       if (type) query = query.where('type', '=', type);
       if (orderId) query = query.where('order_id', '=', orderId);

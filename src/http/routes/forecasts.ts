@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { readForecast, readReorderSuggestions } from '../../app/forecasting.js';
 import type { App, RouteContext } from '../app.js';
-import { decodeCursor, page } from '../pagination.js';
+import { decodeCursor, isWholeNumber, page } from '../pagination.js';
 import { errorBody, listOf, listQuery, skuCode } from '../schemas.js';
 
 const forecastView = z.object({
@@ -61,7 +61,7 @@ export function registerForecastRoutes(app: App, { store }: RouteContext): void 
     },
     async (request) => {
       const { limit, cursor } = request.query;
-      const offset = decodeCursor<number>(cursor) ?? 0;
+      const offset = decodeCursor(cursor, isWholeNumber) ?? 0;
       const all = await readReorderSuggestions(store.db, store.clock(), {
         serviceLevel: request.query.service_level,
         historyDays: request.query.history_days,

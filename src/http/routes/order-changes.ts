@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { editOrderLine } from '../../app/edit-order.js';
-import { readOrder } from '../../app/read-models.js';
+import { readOrderAfterWrite } from '../../app/read-models.js';
 import { returnOrder } from '../../app/return-order.js';
 import type { App, RouteContext } from '../app.js';
 import { write } from '../idempotent.js';
-import { errorBody, MAX_LINES, quantity, text, unitPrice } from '../schemas.js';
+import { errorBody, MAX_LINES, quantity, resourceId, text, unitPrice } from '../schemas.js';
 import { orderView } from './orders.js';
 
-const lineParams = z.object({ id: z.string().max(64), line_id: z.string().max(64) });
-const orderParams = z.object({ id: z.string().max(64) });
+const lineParams = z.object({ id: resourceId, line_id: resourceId });
+const orderParams = z.object({ id: resourceId });
 
 const editBody = z
   .object({
@@ -23,7 +23,7 @@ const editBody = z
 const returnBody = z
   .object({
     lines: z
-      .array(z.object({ line_id: z.string().max(64), quantity }).strict())
+      .array(z.object({ line_id: resourceId, quantity }).strict())
       .min(1, 'must have at least one line')
       .max(MAX_LINES, 'must have at most 500 lines'),
     restock: z.boolean({ error: 'must be true or false' }).describe('Put the units back on hand at the location they shipped from'),
@@ -60,7 +60,7 @@ export function registerOrderChangeRoutes(app: App, { store }: RouteContext): vo
           quantity: request.body.quantity,
           unitPrice: request.body.unit_price,
         });
-        return readOrder(work.db, request.params.id);
+        return readOrderAfterWrite(work, request.params.id);
       }),
   );
 
@@ -101,7 +101,7 @@ export function registerOrderChangeRoutes(app: App, { store }: RouteContext): vo
             refund_amount: line.refundAmount,
           })),
         };
-        return { statusCode: 201, body: { return: view, order: await readOrder(work.db, request.params.id), refund: result.refund } };
+        return { statusCode: 201, body: { return: view, order: await readOrderAfterWrite(work, request.params.id), refund: result.refund } };
       }),
   );
 }

@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { cancelOrder } from '../../app/cancel-order.js';
 import { placeOrders } from '../../app/place-order.js';
-import { readOrder } from '../../app/read-models.js';
+import { readOrder, readOrderAfterWrite } from '../../app/read-models.js';
 import { shipOrder } from '../../app/ship-order.js';
 import type { App, RouteContext } from '../app.js';
 import { write } from '../idempotent.js';
-import { decodeCursor, page } from '../pagination.js';
+import { decodeCursor, isTextPair, page } from '../pagination.js';
 import {
-  captureMode, country, currency, errorBody, listOf, listQuery, locationCode, MAX_LINES, quantity, shipPolicy, skuCode, text, unitPrice,
+  captureMode, country, currency, errorBody, listOf, listQuery, locationCode, MAX_LINES, quantity, resourceId, shipPolicy, skuCode, text, unitPrice,
 } from '../schemas.js';
 import { notOrderable } from './availability.js';
 
@@ -64,8 +64,8 @@ export const orderView = z.object({
   payment: z.object({ capture: captureMode, captured: z.number(), refunded: z.number() }),
 });
 
-const orderParams = z.object({ id: z.string().max(64) });
-const unitsOfLines = z.array(z.object({ line_id: z.string().max(64), quantity }).strict()).min(1).max(MAX_LINES);
+const orderParams = z.object({ id: resourceId });
+const unitsOfLines = z.array(z.object({ line_id: resourceId, quantity }).strict()).min(1).max(MAX_LINES);
 
 export function registerOrderRoutes(app: App, { store, metrics }: RouteContext): void {
   app.post(
@@ -97,7 +97,7 @@ export function registerOrderRoutes(app: App, { store, metrics }: RouteContext):
           metrics.ordersRejected.inc();
           throw notOrderable(outcome!.rejections.map((r) => ({ sku: r.sku, reason: r.reason, max_orderable: r.maxOrderable })));
         }
-        return { statusCode: 201, body: await readOrder(work.db, outcome!.orderId) };
+        return { statusCode: 201, body: await readOrderAfterWrite(work, outcome!.orderId) };
       });
       // write() has sent the reply, and awaiting a reply resolves with no value once
       // the response is finished, so the outcome is read from the reply itself.
@@ -118,13 +118,13 @@ export function registerOrderRoutes(app: App, { store, metrics }: RouteContext):
       schema: {
         tags: ['orders'],
         summary: 'List orders, newest first, by status, SKU or customer e-mail',
-        querystring: z.object({ status: z.enum(LINE_STATUSES).optional(), sku: skuCode.optional(), email: z.string().max(254).optional(), ...listQuery }),
+        querystring: z.object({ status: z.enum(LINE_STATUSES).optional(), sku: skuCode.optional(), email: text(254).optional(), ...listQuery }),
         response: { 200: listOf(orderView) },
       },
     },
     async (request) => {
       const { status, sku, email, limit, cursor } = request.query;
-      const before = decodeCursor<[string, string]>(cursor);
+      const before = decodeCursor(cursor, isTextPair);
       let query = store.db.selectFrom('orders').select(['id', 'placed_at']).orderBy('placed_at', 'desc').orderBy('id', 'desc').limit(limit + 1);
       if (status) query = query.where('status', '=', status);
       if (email) query = query.where('customer_email', '=', email);
@@ -163,7 +163,7 @@ export function registerOrderRoutes(app: App, { store, metrics }: RouteContext):
           lines: request.body.lines?.map((line) => ({ lineId: line.line_id, quantity: line.quantity })),
           reason: request.body.reason,
         });
-        return { statusCode: 200, body: { order: await readOrder(work.db, request.params.id), refund } };
+        return { statusCode: 200, body: { order: await readOrderAfterWrite(work, request.params.id), refund } };
       }),
   );
 
@@ -207,7 +207,7 @@ export function registerOrderRoutes(app: App, { store, metrics }: RouteContext):
           .select(['id', 'location', 'carrier', 'tracking_number'])
           .where('id', '=', shipmentId)
           .executeTakeFirstOrThrow();
-        return { statusCode: 201, body: { shipment, order: await readOrder(work.db, request.params.id) } };
+        return { statusCode: 201, body: { shipment, order: await readOrderAfterWrite(work, request.params.id) } };
       }),
   );
 }

@@ -3,8 +3,8 @@ import { notFound } from '../../app/errors.js';
 import { closePurchaseOrder, createPurchaseOrder, receive, redatePurchaseOrder } from '../../app/purchase-orders.js';
 import type { App, RouteContext } from '../app.js';
 import { write } from '../idempotent.js';
-import { decodeCursor, page } from '../pagination.js';
-import { calendarDate, errorBody, listOf, listQuery, locationCode, MAX_LINES, quantity, skuCode, text } from '../schemas.js';
+import { decodeCursor, isText, page } from '../pagination.js';
+import { calendarDate, errorBody, listOf, listQuery, locationCode, MAX_LINES, quantity, resourceId, skuCode, text } from '../schemas.js';
 
 const poLine = z.object({ sku: skuCode, quantity }).strict();
 
@@ -38,7 +38,7 @@ const receiptView = z.object({
   allocations: z.array(z.object({ order_id: z.string(), line_id: z.string(), quantity: z.number() })),
 });
 
-const idParams = z.object({ id: z.string().max(64) });
+const idParams = z.object({ id: resourceId });
 
 export function registerPurchaseOrderRoutes(app: App, { store }: RouteContext): void {
   app.post(
@@ -82,7 +82,7 @@ export function registerPurchaseOrderRoutes(app: App, { store }: RouteContext): 
     },
     async (request) => {
       const { status, limit, cursor } = request.query;
-      const before = decodeCursor<string>(cursor);
+      const before = decodeCursor(cursor, isText);
       let query = store.db.selectFrom('purchase_orders').select('id').orderBy('id', 'desc').limit(limit + 1);
       if (status) query = query.where('status', '=', status);
       if (before !== undefined) query = query.where('id', '<', before);

@@ -5,7 +5,7 @@ import { readLevels } from '../../app/read-models.js';
 import { adjustStock } from '../../app/stock.js';
 import type { App, RouteContext } from '../app.js';
 import { write } from '../idempotent.js';
-import { decodeCursor, page } from '../pagination.js';
+import { decodeCursor, isText, page } from '../pagination.js';
 import { count, errorBody, listOf, listQuery, locationCode, MAX_QUANTITY, skuCode, text } from '../schemas.js';
 
 export const adjustmentBody = z
@@ -105,7 +105,7 @@ export function registerStockRoutes(app: App, { store }: RouteContext): void {
     async (request) => {
       const { sku, limit, cursor } = request.query;
       await assertSkuExists(store, sku);
-      const after = decodeCursor<string>(cursor);
+      const after = decodeCursor(cursor, isText);
       // A SKU has one level per location, so the page is cut from the full list. Sorting
       // here makes the order agree with the cursor comparison on every database.
       const levels = (await readLevels(store.db, sku))
@@ -128,7 +128,7 @@ export function registerStockRoutes(app: App, { store }: RouteContext): void {
     async (request) => {
       const { sku, limit, cursor } = request.query;
       await assertSkuExists(store, sku);
-      const before = decodeCursor<string>(cursor);
+      const before = decodeCursor(cursor, isText);
       let query = store.db.selectFrom('stock_movements').selectAll().where('sku', '=', sku).orderBy('id', 'desc').limit(limit + 1);
       if (before !== undefined) query = query.where('id', '<', before);
       return page(await query.execute(), limit, (row) => row.id);
