@@ -99,7 +99,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   app.addHook('onRequest', async (request, reply) => {
     metrics.startTimer(request);
-    const access = request.routeOptions.config?.access ?? (request.url.startsWith('/docs') ? 'none' : 'admin');
+    // An unknown path answers 404 whoever asks; it reveals nothing a key protects.
+    const matched = request.routeOptions.url !== undefined;
+    const access = !matched ? 'none' : (request.routeOptions.config?.access ?? (request.url.startsWith('/docs') ? 'none' : 'admin'));
     if (access === 'none') return;
 
     const scope = checker.scopeOf(bearerToken(request.headers.authorization));

@@ -67,7 +67,12 @@ export const shipPolicy = z.enum(SHIP_POLICIES);
 export const captureMode = z.enum(CAPTURE_MODES);
 
 export const listQuery = {
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: z.coerce
+    .number({ error: 'must be a whole number from 1 to 500' })
+    .int('must be a whole number from 1 to 500')
+    .min(1, 'must be at least 1')
+    .max(500, 'must be at most 500')
+    .default(50),
   cursor: text(512).optional(),
 };
 

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { readAvailability } from '../../app/availability.js';
 import { RestockError } from '../../app/errors.js';
 import { quoteOrder } from '../../app/quote.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../store/schema.js';
+import { write } from '../idempotent.js';
 import { availabilityMessage, localeFrom } from '../../domain/messages.js';
 import type { App, RouteContext } from '../app.js';
 import { country, errorBody, MAX_LINES, quantity, shipPolicy, skuCode } from '../schemas.js';
@@ -96,19 +99,25 @@ export function registerAvailabilityRoutes(app: App, { store, publicRateLimit }:
         response: { 200: quoteView, 400: errorBody, 409: errorBody },
       },
     },
-    async (request) => {
-      const quote = await quoteOrder(
-        store.db,
-        { lines: request.body.lines, shipPolicy: request.body.ship_policy, shippingCountry: request.body.shipping_country },
-        store.clock(),
-      );
-      if (!quote.orderable) throw notOrderable(quote.rejections);
-      return {
-        orderable: true,
-        ship_policy: quote.ship_policy,
-        ships_by: quote.ship_policy === 'ship_complete' ? quote.ships_by : null,
-        lines: quote.lines,
+    async (request, reply) => {
+      const body = request.body;
+      const respond = async (db: Kysely<Database>) => {
+        const quote = await quoteOrder(db, { lines: body.lines, shipPolicy: body.ship_policy, shippingCountry: body.shipping_country }, store.clock());
+        if (!quote.orderable) throw notOrderable(quote.rejections);
+        const view = {
+          orderable: true,
+          ship_policy: quote.ship_policy,
+          ships_by: quote.ship_policy === 'ship_complete' ? quote.ships_by : null,
+          lines: quote.lines,
+        };
+        return { statusCode: 200, body: view };
       };
-    },
+
+      // A quote writes nothing, so only a request with an Idempotency-Key
+      // needs a transaction: to store the first response for its replays.
+      if (request.headers['idempotency-key'] !== undefined) return write(store, request, reply, (work) => respond(work.db));
+      const { body: view } = await respond(store.db);
+      return view;
+    }
   );
 }

@@ -23,9 +23,10 @@ export function registerSupplyRoutes(app: App, { store }: RouteContext): void {
         tags: ['queue'],
         summary: 'Open purchase-order lines of a SKU with the queue lines each is expected to cover',
         params: z.object({ sku: skuCode }),
-        response: { 200: z.object({ data: z.array(supplyEntry) }), 404: errorBody },
+        response: { 200: z.object({ data: z.array(supplyEntry), has_more: z.boolean(), next_cursor: z.string().nullable() }), 404: errorBody },
       },
     },
-    async (request) => ({ data: await readSupply(store.db, store.clock(), request.params.sku) }),
+    // Every open line of one SKU fits on one page: purchase orders are few per SKU.
+    async (request) => ({ data: await readSupply(store.db, store.clock(), request.params.sku), has_more: false, next_cursor: null }),
   );
 }
