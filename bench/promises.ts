@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { cancelOrder } from '../src/app/cancel-order.js';
 import { createPurchaseOrder, redatePurchaseOrder } from '../src/app/purchase-orders.js';
 import { sweepPromises, type PromiseLocation, type SweepInput } from '../src/domain/promise.js';
 import { addCalendarDays } from '../src/domain/calendar.js';
@@ -73,7 +74,7 @@ function benchLocation(code: string, shipsTo: string[] | null, priority: number)
 }
 
 /**
- * A SKU with `lines` queue lines of 1 to 3 units and `purchaseOrders`
+ * Builds the sweep input of a SKU with `lines` queue lines of 1 to 3 units and `purchaseOrders`
  * purchase-order lines a day apart that cover about 80% of the queue, so
  * the last lines fall back to the lead time. With `limited`, every other
  * purchase order is at a location that ships only to the US and every
@@ -128,13 +129,15 @@ function measureSweep(settings: Settings, limited: boolean): Figure {
 
 /**
  * Seeds one SKU with a queue of one-unit lines covered by one purchase
- * order, adds a second purchase order beyond the queue, and times
- * `redatePurchaseOrder` transactions: re-dating the second one sweeps the
- * whole queue and moves no line; re-dating the first moves every line,
- * which writes each line's estimate and one `promise.changed` event per
- * line. Statements and rows come from one extra untimed run of each.
+ * order, adds a second purchase order beyond the queue, and times three
+ * transactions. Cancelling the last line in the queue sweeps the whole
+ * queue and moves no line. Re-dating the second purchase order moves no
+ * line either, and the supply curves agree over the queue, so no sweep runs.
+ * Re-dating the first sweeps the whole queue and moves every line, which
+ * writes each line's estimate and one `promise.changed` event per line.
+ * Statements and rows come from one extra untimed run of each.
  */
-async function measureRedates(settings: Settings): Promise<{ seedSeconds: number; figures: Figure[] }> {
+async function measureEngine(settings: Settings): Promise<{ seedSeconds: number; figures: Figure[] }> {
   const folder = mkdtempSync(join(tmpdir(), 'restock-bench-promises-'));
   const counter = new QueryCounter();
   const store = await Store.open({ url: join(folder, 'restock.db'), counter });
@@ -150,38 +153,49 @@ async function measureRedates(settings: Settings): Promise<{ seedSeconds: number
     );
     const seedSeconds = (performance.now() - seedStarted) / 1000;
 
-    // Each run moves the date to the other of two, so every run changes the supply.
-    const redate = async (purchaseOrderId: string, dates: [string, string], run: number) => {
-      const events = await promiseEventCount(store);
-      const started = performance.now();
-      await store.transaction((work) => redatePurchaseOrder(work, purchaseOrderId, dates[run % 2]!));
-      const millis = performance.now() - started;
-      return { millis, moved: (await promiseEventCount(store)) - events };
-    };
-    const timeRuns = async (purchaseOrderId: string, dates: [string, string], runs: number, expectedMoves: number) => {
+    const timeRuns = async (runs: number, expectedMoves: number, action: (run: number) => Promise<unknown>) => {
+      const once = async (run: number) => {
+        const events = await promiseEventCount(store);
+        const started = performance.now();
+        await action(run);
+        const millis = performance.now() - started;
+        const moved = (await promiseEventCount(store)) - events;
+        if (moved !== expectedMoves) throw new Error(`A timed transaction moved ${moved} lines; expected ${expectedMoves}.`);
+        return millis;
+      };
+
       counter.reset();
       counter.enabled = true;
-      const counted = await redate(purchaseOrderId, dates, 0);
+      await once(0);
       counter.enabled = false;
-      if (counted.moved !== expectedMoves) throw new Error(`A re-date moved ${counted.moved} lines; expected ${expectedMoves}.`);
       const counts = `${formatNumber(counter.statements)} statements, ${formatNumber(counter.rowsReturned)} rows read, ${formatNumber(counter.rowsChanged)} written`;
 
       const millis: number[] = [];
-      for (let run = 1; run <= runs; run += 1) {
-        const { millis: elapsed, moved } = await redate(purchaseOrderId, dates, run);
-        if (moved !== expectedMoves) throw new Error(`A re-date moved ${moved} lines; expected ${expectedMoves}.`);
-        millis.push(elapsed);
-      }
+      for (let run = 1; run <= runs; run += 1) millis.push(await once(run));
       return { millis, counts };
     };
 
-    const quiet = await timeRuns(beyondOrder, [addCalendarDays(beyond, 1), beyond], 5, 0);
-    const moving = await timeRuns(coveringOrder, [addCalendarDays(covering, 7), covering], 3, settings.lines);
+    // The seeded orders are ord_seed_00000000 onwards, in queue order.
+    let cancelled = 0;
+    const cancelLast = () => {
+      const orderId = `ord_seed_${String(settings.lines - 1 - cancelled).padStart(8, '0')}`;
+      cancelled += 1;
+      return store.transaction((work) => cancelOrder(work, orderId, { reason: 'bench' }));
+    };
+    const cancel = await timeRuns(5, 0, cancelLast);
+    // Each re-date moves the date to the other of two, so every run changes the supply.
+    const quiet = await timeRuns(5, 0, (run) =>
+      store.transaction((work) => redatePurchaseOrder(work, beyondOrder, run % 2 === 0 ? addCalendarDays(beyond, 1) : beyond)),
+    );
+    const moving = await timeRuns(3, settings.lines - cancelled, (run) =>
+      store.transaction((work) => redatePurchaseOrder(work, coveringOrder, run % 2 === 0 ? addCalendarDays(covering, 7) : covering)),
+    );
     return {
       seedSeconds,
       figures: [
-        figureOf('re-date, no line moves', quiet.millis, quiet.counts),
-        figureOf('re-date, every line moves', moving.millis, moving.counts),
+        figureOf('cancel the last line: full sweep, no line moves', cancel.millis, cancel.counts),
+        figureOf('re-date a PO beyond the queue: no sweep', quiet.millis, quiet.counts),
+        figureOf('re-date the covering PO: full sweep, every line moves', moving.millis, moving.counts),
       ],
     };
   } finally {
@@ -214,10 +228,10 @@ async function main(): Promise<void> {
 
   const figures = [measureSweep(settings, false), measureSweep(settings, true)];
   console.log(`SQLite: seeding a ${formatNumber(settings.lines)}-line queue…`);
-  const redates = await measureRedates(settings);
-  figures.push(...redates.figures);
+  const engine = await measureEngine(settings);
+  figures.push(...engine.figures);
 
-  console.log(`Seeding took ${formatNumber(redates.seedSeconds, 1)} s.\n`);
+  console.log(`Seeding took ${formatNumber(engine.seedSeconds, 1)} s.\n`);
   console.log(
     formatTable(
       ['measure', 'runs', 'median', 'min', 'max', 'work'],

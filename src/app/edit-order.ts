@@ -8,7 +8,7 @@ import { allocateToLine, LINE_COLUMNS, refreshOrders, saveLineCounts } from './a
 import { cancelLineUnits, requestRefund, type CancellableLine } from './cancel-order.js';
 import { invalidRequest, invalidState, notFound, RestockError } from './errors.js';
 import { supplyFor, type SkuState } from './place-order.js';
-import { noteQueueReordered, settlePromises } from './promises.js';
+import { noteQueueReordered } from './promises.js';
 import { serveFreeStock } from './stock.js';
 
 export interface LineEditInput {
@@ -103,7 +103,6 @@ export async function editOrderLine(work: Work, orderId: string, lineId: string,
   await refreshOrders(work, [orderId]);
   if (change.removed > 0 || change.added > 0) noteQueueReordered(work, line.sku);
   if (change.removed > 0) await serveFreeStock(work, line.sku, 'order_edited');
-  await settlePromises(work);
   return { captured: money.captured, refund: { amount: money.refunded, currency: order.currency } };
 }
 

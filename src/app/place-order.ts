@@ -5,7 +5,7 @@ import { effectivePolicy, shipsTo } from '../domain/policy.js';
 import type { CaptureMode, LevelState, LocationRules, ShipPolicy, SkuRules } from '../domain/types.js';
 import { addBackordered, loadLocations, locationRules, lockLevels, lockSkus, skuRules } from '../store/rows.js';
 import type { Work } from '../store/store.js';
-import { noteAllocated, noteAppended, noteQueueReordered, settlePromises } from './promises.js';
+import { noteAllocated, noteAppended, noteQueueReordered } from './promises.js';
 
 export interface PlaceOrderInput {
   externalId?: string | null;
@@ -40,7 +40,6 @@ export async function placeOrders(work: Work, inputs: readonly PlaceOrderInput[]
   for (const input of inputs) {
     outcomes.push(await placeOne(work, input, state, locations));
   }
-  await settlePromises(work);
   return outcomes;
 }
 

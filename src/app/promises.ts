@@ -77,16 +77,6 @@ interface StoredCurve {
 }
 
 /**
- * Re-promises what the transaction has changed so far, now instead of just
- * before commit, so that a view read inside the transaction (the response
- * to placing an order, say) shows the new dates. Changes made after this
- * call are re-promised before commit as usual.
- */
-export async function settlePromises(work: Work): Promise<void> {
-  await refreshPromises(work);
-}
-
-/**
  * Recomputes the estimated ship date of every line whose date may have
  * moved, writes the first promise of new lines, and writes a
  * `promise.changed` event per moved estimate. Runs once per transaction,
@@ -231,8 +221,8 @@ export async function loadQueue(db: Reader, sku: string, limit?: number) {
 
 /**
  * Re-dates the line now at the front of the queue. When part of it was just
- * served, the units it still waits for are fewer than those its date was
- * computed for, so its date may be earlier; every line behind it kept its units.
+ * served, it waits for fewer units than its date was computed for, so its
+ * date may be earlier. Every line behind it still waits for the same units.
  */
 async function promiseQueueFront(work: Work, sku: string, curve: ReturnType<typeof supplyCurve>): Promise<void> {
   const [front] = await loadQueue(work.db, sku, 1);

@@ -30,12 +30,15 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
     .select([...LINE_COLUMNS, 'unit_price'])
     .where('order_id', '=', orderId)
     .execute();
-  const allocations = await work.db
-    .selectFrom('line_allocations')
-    .select(['line_id', 'location', 'quantity'])
-    .where('order_id', '=', orderId)
-    .where('quantity', '>', 0)
-    .execute();
+  // Looked up by primary key: line_allocations has no index on order_id, and
+  // a `quantity > 0` condition lets SQLite scan every open allocation instead.
+  const allocations = (
+    await work.db
+      .selectFrom('line_allocations')
+      .select(['line_id', 'location', 'quantity'])
+      .where('line_id', 'in', lines.map((line) => line.id))
+      .execute()
+  ).filter((allocation) => allocation.quantity > 0);
 
   const requests: { line: (typeof lines)[number]; quantity: number }[] = [];
   for (const request of input.lines) {

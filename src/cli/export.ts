@@ -71,12 +71,20 @@ export async function runExport(argv: string[]): Promise<number> {
         return 1;
       }
     }
-    const written = await writeCsv(recordsOf(store, kind, values.sku), EXPORT_COLUMNS[kind], values.out);
+    const written = await exportCsv(store, kind, { sku: values.sku, out: values.out });
     if (values.out !== undefined) process.stderr.write(`Exported ${written} ${kind} rows from ${store.description} to ${values.out}.\n`);
     return 0;
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Writes one kind as CSV to the file `out`, or to standard output, and
+ * resolves with the number of records written. `sku` limits the ledger to one SKU.
+ */
+export function exportCsv(store: Store, kind: ExportKind, options: { sku?: string; out?: string } = {}): Promise<number> {
+  return writeCsv(recordsOf(store, kind, options.sku), EXPORT_COLUMNS[kind], options.out);
 }
 
 function checkUsage(positionals: string[], sku: string | undefined): string | null {

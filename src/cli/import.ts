@@ -59,6 +59,41 @@ class DryRunRollback extends Error {
   }
 }
 
+export interface ImportRequest {
+  kind: ImportKind;
+  path: string;
+}
+
+export type ImportOutcome =
+  | { status: 'imported' | 'checked'; files: string[]; counts: ImportCounts }
+  | { status: 'invalid'; issues: ImportIssue[] }
+  /** A file that cannot be read or parsed, or a use case that failed; nothing was written. */
+  | { status: 'failed'; message: string; exitCode: number };
+
+/**
+ * Reads and checks the files, then writes them in one transaction of the
+ * store. With `dryRun` the whole import runs and is rolled back. Nothing is
+ * written unless the outcome is `imported`.
+ */
+export async function importCsvFiles(
+  store: Store,
+  requests: readonly ImportRequest[],
+  options: { dryRun?: boolean } = {},
+): Promise<ImportOutcome> {
+  const checked = await checkFiles(requests);
+  if ('status' in checked) return checked;
+
+  const context = await loadImportContext(store.db, checked.files, store.clock());
+  const { steps, issues } = planImport(checked.files, context);
+  const allIssues = [...checked.issues, ...issues];
+  if (allIssues.length > 0) return { status: 'invalid', issues: allIssues };
+
+  const dryRun = options.dryRun ?? false;
+  const written = await write(store, steps, dryRun);
+  if ('status' in written) return written;
+  return { status: dryRun ? 'checked' : 'imported', files: checked.files.map((file) => file.file), counts: written };
+}
+
 export async function runImport(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -78,37 +113,40 @@ export async function runImport(argv: string[]): Promise<number> {
   }
 
   const started = Date.now();
-  const checked = await checkFiles(requests);
-  if (typeof checked === 'number') return checked;
-
   const settings = readSettings({ ...process.env, ...(values.db ? { RESTOCK_DB: values.db } : {}) });
   const store = await Store.open({ url: settings.databaseUrl });
   try {
-    const context = await loadImportContext(store.db, checked.files, store.clock());
-    const { steps, issues } = planImport(checked.files, context);
-    if (reportIssues([...checked.issues, ...issues])) return 1;
-
-    const counts = await write(store, steps, values['dry-run'] ?? false);
-    if (typeof counts === 'number') return counts;
-
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const summary = describeCounts(counts);
-    process.stdout.write(
-      values['dry-run']
-        ? `Checked ${checked.files.map((f) => f.file).join(', ')}: ${summary} would be imported into ${store.description}; nothing was written (--dry-run), ${seconds} s.\n`
-        : `Imported ${summary} from ${checked.files.map((f) => f.file).join(', ')} into ${store.description} in ${seconds} s.\n`,
-    );
-    return 0;
+    const outcome = await importCsvFiles(store, requests, { dryRun: values['dry-run'] ?? false });
+    switch (outcome.status) {
+      case 'invalid':
+        process.stderr.write(describeIssues(outcome.issues));
+        return 1;
+      case 'failed':
+        process.stderr.write(`${outcome.message}\n`);
+        return outcome.exitCode;
+      case 'checked':
+      case 'imported': {
+        const seconds = ((Date.now() - started) / 1000).toFixed(1);
+        const summary = describeCounts(outcome.counts);
+        const files = outcome.files.join(', ');
+        process.stdout.write(
+          outcome.status === 'checked'
+            ? `Checked ${files}: ${summary} would be imported into ${store.description}; nothing was written (--dry-run), ${seconds} s.\n`
+            : `Imported ${summary} from ${files} into ${store.description} in ${seconds} s.\n`,
+        );
+        return 0;
+      }
+    }
   } finally {
     await store.close();
   }
 }
 
-function readRequests(positionals: string[]): { kind: ImportKind; path: string }[] | string {
+function readRequests(positionals: string[]): ImportRequest[] | string {
   if (positionals.length === 0) return 'Name a kind and a file, such as: restock import skus skus.csv';
   if (positionals.length % 2 !== 0) return `Every kind needs a file after it; "${positionals.at(-1)}" has none.`;
 
-  const requests: { kind: ImportKind; path: string }[] = [];
+  const requests: ImportRequest[] = [];
   for (let index = 0; index < positionals.length; index += 2) {
     const kind = positionals[index]!;
     if (!(IMPORT_KINDS as readonly string[]).includes(kind)) {
@@ -119,8 +157,10 @@ function readRequests(positionals: string[]): { kind: ImportKind; path: string }
   return requests;
 }
 
-/** Reads and checks every file; returns an exit code when a file cannot be read. */
-async function checkFiles(requests: { kind: ImportKind; path: string }[]): Promise<{ files: ValidatedFile[]; issues: ImportIssue[] } | number> {
+/** Reads and checks every file, reporting every bad row of all of them. */
+async function checkFiles(
+  requests: readonly ImportRequest[],
+): Promise<{ files: ValidatedFile[]; issues: ImportIssue[] } | Extract<ImportOutcome, { status: 'failed' }>> {
   const files: ValidatedFile[] = [];
   const issues: ImportIssue[] = [];
   for (const { kind, path } of requests) {
@@ -129,13 +169,11 @@ async function checkFiles(requests: { kind: ImportKind; path: string }[]): Promi
       table = await readCsv(path);
     } catch (error) {
       if (error instanceof CsvError) {
-        process.stderr.write(`${path} is not valid CSV: ${error.message}. Nothing was written.\n`);
-        return 1;
+        return { status: 'failed', message: `${path} is not valid CSV: ${error.message}. Nothing was written.`, exitCode: 1 };
       }
       const code = (error as { code?: string }).code;
       if (code === 'ENOENT' || code === 'EISDIR' || code === 'EACCES') {
-        process.stderr.write(`Cannot read ${path} (${code}); check the path. Nothing was written.\n`);
-        return 2;
+        return { status: 'failed', message: `Cannot read ${path} (${code}); check the path. Nothing was written.`, exitCode: 2 };
       }
       throw error;
     }
@@ -145,22 +183,19 @@ async function checkFiles(requests: { kind: ImportKind; path: string }[]): Promi
       continue;
     }
     const result = validateTable(table, IMPORT_SPECS[kind]);
-    files.push({ kind, file: table.file, rows: result.rows });
+    files.push({ kind, file: table.file, rows: result.rows, invalidRows: result.invalidRows });
     issues.push(...result.issues);
   }
   return { files, issues };
 }
 
-/** Prints the problems, if any, and returns whether there were any. */
-function reportIssues(issues: readonly ImportIssue[]): boolean {
-  if (issues.length === 0) return false;
-  const lines = formatIssues(issues);
-  process.stderr.write(`${lines.join('\n')}\n${issues.length} problems found; nothing was written. Fix them and run the import again.\n`);
-  return true;
+/** Lists the problems, at most 50, and says that nothing was written. */
+export function describeIssues(issues: readonly ImportIssue[]): string {
+  return `${formatIssues(issues).join('\n')}\n${issues.length} problems found; nothing was written. Fix them and run the import again.\n`;
 }
 
-/** Writes the plan in one transaction; returns an exit code when it was rolled back. */
-async function write(store: Store, steps: ImportStep[], dryRun: boolean): Promise<ImportCounts | number> {
+/** Writes the plan in one transaction, or runs it and rolls it back for a dry run. */
+async function write(store: Store, steps: ImportStep[], dryRun: boolean): Promise<ImportCounts | Exclude<ImportOutcome, { status: 'imported' | 'checked' }>> {
   const total = steps.reduce((sum, step) => sum + step.items.reduce((rows, item) => rows + ('rows' in item ? item.rows.length : 1), 0), 0);
   const progress = startProgress(dryRun ? 'Checking' : 'Importing', total);
   try {
@@ -172,16 +207,8 @@ async function write(store: Store, steps: ImportStep[], dryRun: boolean): Promis
     });
   } catch (error) {
     if (error instanceof DryRunRollback) return error.counts;
-    if (error instanceof ImportRejected) {
-      progress.stop();
-      reportIssues(error.issues);
-      return 1;
-    }
-    if (error instanceof RestockError) {
-      progress.stop();
-      process.stderr.write(`${error.message} Nothing was written.\n`);
-      return 1;
-    }
+    if (error instanceof ImportRejected) return { status: 'invalid', issues: error.issues };
+    if (error instanceof RestockError) return { status: 'failed', message: `${error.message} Nothing was written.`, exitCode: 1 };
     throw error;
   } finally {
     progress.stop();

@@ -1,57 +1,76 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { readSettings } from './config.js';
-import { runCheck } from './check.js';
-import { EXPORT_HELP, runExport } from './export.js';
-import { IMPORT_HELP, runImport } from './import.js';
-import { runMigrate } from './migrate.js';
-import { REPLAY_HELP, runReplay } from './replay.js';
-import { runServe } from './serve.js';
 
-interface Command {
-  summary: string;
+interface CommandModule {
   help: string;
   run(argv: string[]): Promise<number>;
 }
 
+/**
+ * A command's module is loaded only when the command runs, so that --help
+ * and the data commands start without loading the HTTP server.
+ */
+interface Command {
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
 const DB_OPTION = '  --db URL        SQLite file path or postgres:// URL (default RESTOCK_DB or ./data/restock.db)';
 
-const COMMANDS: Record<string, Command> = {
-  serve: {
-    summary: 'Migrate the database and serve the HTTP API',
-    help: `Usage: restock serve [--db URL] [--port N] [--host ADDRESS]
+const SERVE_HELP = `Usage: restock serve [--db URL] [--port N] [--host ADDRESS]
 
 Migrates the database, then serves the HTTP API on HOST:PORT
 (default 127.0.0.1:4000). Stops gracefully on SIGTERM and SIGINT.
 ${DB_OPTION}
   --port N        TCP port (default PORT or 4000)
   --host ADDRESS  address to listen on (default HOST or 127.0.0.1)
-`,
-    run: (argv) => runDatabaseCommand('serve', argv),
-  },
-  migrate: {
-    summary: 'Apply pending database migrations and exit',
-    help: `Usage: restock migrate [--db URL]
+`;
+
+const MIGRATE_HELP = `Usage: restock migrate [--db URL]
 
 Applies every pending migration and prints their names.
 ${DB_OPTION}
-`,
-    run: (argv) => runDatabaseCommand('migrate', argv),
-  },
-  check: {
-    summary: 'Report every broken invariant of a live database',
-    help: `Usage: restock check [--db URL] [--json]
+`;
+
+const CHECK_HELP = `Usage: restock check [--db URL] [--json]
 
 Reads the database and reports every broken invariant with the ids
 involved. Exits 0 when all hold and 1 when any is broken.
 ${DB_OPTION}
   --json          print the report as JSON
-`,
-    run: (argv) => runDatabaseCommand('check', argv),
+`;
+
+/** A command whose options are parsed here: serve, migrate and check. */
+function databaseCommand(name: 'serve' | 'migrate' | 'check', help: string): () => Promise<CommandModule> {
+  return async () => ({ help, run: (argv) => runDatabaseCommand(name, argv) });
+}
+
+const COMMANDS: Record<string, Command> = {
+  serve: { summary: 'Migrate the database and serve the HTTP API', load: databaseCommand('serve', SERVE_HELP) },
+  migrate: { summary: 'Apply pending database migrations and exit', load: databaseCommand('migrate', MIGRATE_HELP) },
+  check: { summary: 'Report every broken invariant of a live database', load: databaseCommand('check', CHECK_HELP) },
+  import: {
+    summary: 'Import SKUs, stock levels, purchase orders or open backorders from CSV',
+    load: async () => {
+      const { IMPORT_HELP, runImport } = await import('./import.js');
+      return { help: IMPORT_HELP, run: runImport };
+    },
   },
-  import: { summary: 'Import SKUs, stock levels, purchase orders or open backorders from CSV', help: IMPORT_HELP, run: runImport },
-  export: { summary: 'Export SKUs, stock, purchase orders, the backorder queue or the ledger as CSV', help: EXPORT_HELP, run: runExport },
-  replay: { summary: 'Replay an order history through the engine and report what backorders would have done', help: REPLAY_HELP, run: runReplay },
+  export: {
+    summary: 'Export SKUs, stock, purchase orders, the backorder queue or the ledger as CSV',
+    load: async () => {
+      const { EXPORT_HELP, runExport } = await import('./export.js');
+      return { help: EXPORT_HELP, run: runExport };
+    },
+  },
+  replay: {
+    summary: 'Replay an order history through the engine and report what backorders would have done',
+    load: async () => {
+      const { REPLAY_HELP, runReplay } = await import('./replay.js');
+      return { help: REPLAY_HELP, run: runReplay };
+    },
+  },
 };
 
 const USAGE = `Usage: restock <command> [options]
@@ -76,13 +95,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Unknown command "${name}".\n\n${USAGE}`);
     return 2;
   }
+  const loaded = await command.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(command.help);
+    process.stdout.write(loaded.help);
     return 0;
   }
 
   try {
-    return await command.run(rest);
+    return await loaded.run(rest);
   } catch (error) {
     // parseArgs rejects unknown options and missing option values with these codes.
     const code = (error as { code?: unknown }).code;
@@ -114,11 +134,11 @@ async function runDatabaseCommand(command: 'serve' | 'migrate' | 'check', argv: 
 
   switch (command) {
     case 'check':
-      return runCheck(settings.databaseUrl, values.json ?? false);
+      return (await import('./check.js')).runCheck(settings.databaseUrl, values.json ?? false);
     case 'migrate':
-      return runMigrate(settings.databaseUrl);
+      return (await import('./migrate.js')).runMigrate(settings.databaseUrl);
     case 'serve':
-      return runServe(settings);
+      return (await import('./serve.js')).runServe(settings);
   }
 }
 

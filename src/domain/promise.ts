@@ -50,7 +50,7 @@ export interface ShipDate {
   basis: ShipsByBasis;
   /** True for dates beyond known supply (manual restock date, lead time). */
   estimate: boolean;
-  /** The purchase-order line that covers the last unit, for `inbound`. */
+  /** The purchase-order line whose date the line gets, for `inbound`. */
   inboundLineId: string | null;
 }
 
@@ -165,9 +165,9 @@ function laterShipDate<T extends { date: string | null }>(a: T | null, b: T): T 
  * location's business days. Units no known supply covers fall back to the
  * manual restock date, then to today plus the lead time (both estimates, on
  * the calendar of `main`), else the date is unknown. A line ships whole, so
- * it gets the latest date of the supplies that cover its units; that is the
- * supply of its last unit unless a location with more receiving days comes
- * earlier in the sweep. A preorder never ships before its release date.
+ * it gets the latest date of the supplies that cover its units. That is the
+ * date of its last unit's supply, unless a location with more receiving days
+ * comes earlier in the sweep. A preorder never ships before its release date.
  *
  * Returns one date per queue line, in queue order, plus the date for `extra`
  * further units when given (a quote after the current queue). Linear in

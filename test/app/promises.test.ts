@@ -21,7 +21,7 @@ import type { Store } from '../../src/store/store.js';
 
 /*
  * Promise dates through the engine. The clock starts on Monday 2 March 2026
- * at noon UTC; the location `main` is in UTC and works Monday to Friday.
+ * at noon UTC. The location `main` is in UTC and works Monday to Friday.
  */
 
 const EVERY_DAY = [1, 2, 3, 4, 5, 6, 7];
@@ -111,7 +111,7 @@ async function assertQueueMatchesSweep(t: TestStore, sku: string, context = ''):
 }
 
 describe(`promise dates (${testDatabase})`, () => {
-  it('backordered line is promised its inbound date at placement', () =>
+  it('backordered line promised its inbound date', () =>
     withStore(async (t) => {
       await givenSku(t.store, 'T', { policy: 'backorder' });
       await givenPurchaseOrder(t.store, 'T', 5, '2026-03-10');
@@ -121,7 +121,7 @@ describe(`promise dates (${testDatabase})`, () => {
       assert.deepEqual(await datesOf(t.store, lineId), ['2026-03-10', '2026-03-10', 'inbound']);
     }));
 
-  it('line allocated from stock is promised its shipping day', () =>
+  it('allocated line promised its shipping day', () =>
     withStore(async (t) => {
       await givenSku(t.store, 'T', { policy: 'backorder', handlingDays: 1, onHand: 5 });
 
@@ -130,7 +130,7 @@ describe(`promise dates (${testDatabase})`, () => {
       assert.deepEqual(await datesOf(t.store, lineId), ['2026-03-03', '2026-03-03', 'stock']);
     }));
 
-  it('line with no supply and no fallback has an unknown date until supply appears', () =>
+  it('unknown date until supply appears', () =>
     withStore(async (t) => {
       await givenSku(t.store, 'T', { policy: 'backorder' });
       const { lineId } = await order(t.store, 'T', 1);
@@ -155,7 +155,7 @@ describe(`promise dates (${testDatabase})`, () => {
       assert.deepEqual(await datesOf(t.store, lineId), ['2026-03-12', '2026-03-12', 'lead_time']);
     }));
 
-  it('receipt dates the served line by stock and keeps the lines behind it', () =>
+  it('receipt dates served line by stock', () =>
     withStore(async (t) => {
       await givenSku(t.store, 'T', { policy: 'backorder' });
       const first = await givenPurchaseOrder(t.store, 'T', 3, '2026-03-10');
@@ -176,7 +176,7 @@ describe(`promise dates (${testDatabase})`, () => {
       await assertInvariants(t.store);
     }));
 
-  it('short receipt moves later lines to the next purchase order and the lead time', () =>
+  it('short receipt moves later lines', () =>
     withStore(async (t) => {
       await givenSku(t.store, 'T', { policy: 'backorder', leadTimeDays: 30 });
       const first = await givenPurchaseOrder(t.store, 'T', 5, '2026-03-10');
@@ -197,7 +197,7 @@ describe(`promise dates (${testDatabase})`, () => {
       await assertQueueMatchesSweep(t, 'T');
     }));
 
-  it('re-dated purchase order moves estimates, keeps promises and tells each moved line once', () =>
+  it('re-date moves estimates, keeps promises', () =>
     withStore(async (t) => {
       await givenSku(t.store, 'T', { policy: 'backorder' });
       const first = await givenPurchaseOrder(t.store, 'T', 2, '2026-03-10');
@@ -272,7 +272,7 @@ describe(`promise dates (${testDatabase})`, () => {
       await assertQueueMatchesSweep(t, 'T');
     }));
 
-  it('adjustment down returns the newest line to the queue with a later date', () =>
+  it('adjustment down delays the newest line', () =>
     withStore(async (t) => {
       await givenSku(t.store, 'T', { policy: 'backorder', onHand: 4 });
       await givenPurchaseOrder(t.store, 'T', 5, '2026-03-10');
@@ -288,7 +288,7 @@ describe(`promise dates (${testDatabase})`, () => {
       await assertInvariants(t.store);
     }));
 
-  it('adjustment up serves the queue and dates the served line by stock', () =>
+  it('adjustment up dates served line by stock', () =>
     withStore(async (t) => {
       await givenSku(t.store, 'T', { policy: 'backorder' });
       await givenPurchaseOrder(t.store, 'T', 5, '2026-03-10');
@@ -302,7 +302,7 @@ describe(`promise dates (${testDatabase})`, () => {
       await assertQueueMatchesSweep(t, 'T');
     }));
 
-  it('line spanning two locations waits for the slower one, then for the rest', () =>
+  it('line spanning two locations waits for both', () =>
     withStore(async (t) => {
       await t.store.transaction((work) => upsertLocation(work, 'far', { receivingDays: 10 }));
       await givenSku(t.store, 'T', { policy: 'backorder' });
@@ -317,14 +317,14 @@ describe(`promise dates (${testDatabase})`, () => {
       await assertQueueMatchesSweep(t, 'T');
     }));
 
-  it('promise dates the same as a full sweep after random operations', async () => {
+  it('incremental dates equal a full sweep', async () => {
     await fc.assert(fc.asyncProperty(scenarioArbitrary, runScenario), {
       numRuns: Number(process.env.RESTOCK_PROPERTY_RUNS ?? 15),
       ...(process.env.RESTOCK_PROPERTY_SEED ? { seed: Number(process.env.RESTOCK_PROPERTY_SEED) } : {}),
     });
   });
 
-  it('preorder in stock ships handling days after release, in availability and on the order [C14]', () =>
+  it('preorder in stock ships after release [C14]', () =>
     withStore(async (t) => {
       await t.store.transaction((work) => upsertLocation(work, 'main', { workingDays: EVERY_DAY }));
       await givenSku(t.store, 'V', { policy: 'preorder', releaseDate: '2025-03-20', handlingDays: 2, onHand: 10 });
@@ -339,7 +339,7 @@ describe(`promise dates (${testDatabase})`, () => {
       assert.deepEqual(await datesOf(t.store, placed.lines[0]!.id), ['2025-03-22', '2025-03-22', 'release_date']);
     }, '2025-03-10T12:00:00.000Z'));
 
-  it('backordered preorder arriving before release ships handling days after release [C14]', () =>
+  it('inbound preorder ships after release [C14]', () =>
     withStore(async (t) => {
       await t.store.transaction((work) => upsertLocation(work, 'main', { workingDays: EVERY_DAY }));
       await givenSku(t.store, 'V', { policy: 'preorder', releaseDate: '2025-03-20', handlingDays: 2 });
@@ -353,7 +353,7 @@ describe(`promise dates (${testDatabase})`, () => {
       assert.deepEqual(await datesOf(t.store, placed.lines[0]!.id), ['2025-03-22', '2025-03-22', 'release_date']);
     }, '2025-03-10T12:00:00.000Z'));
 
-  it('preorder releases at the start of its date in New York [C15]', () =>
+  it('preorder releases at New York midnight [C15]', () =>
     withStore(async (t) => {
       await t.store.transaction((work) => upsertLocation(work, 'main', { timeZone: 'America/New_York', workingDays: EVERY_DAY }));
       await givenSku(t.store, 'W', { policy: 'preorder', releaseDate: '2025-06-01', onHand: 20 });

@@ -154,7 +154,7 @@ const cases: Case[] = [
     expected: [['2026-03-03', 'inbound', false]],
   },
   {
-    name: 'each location ships on its own local date (Auckland ahead of UTC)',
+    name: 'local date ahead of UTC (Auckland)',
     scenario: {
       // Friday 11:30 UTC is already Saturday 00:30 in Auckland.
       now: '2026-03-06T11:30:00Z',
@@ -165,7 +165,7 @@ const cases: Case[] = [
     expected: [['2026-03-06', 'stock', false], ['2026-03-09', 'stock', false]],
   },
   {
-    name: 'a location behind UTC still ships on its own date (Los Angeles)',
+    name: 'local date behind UTC (Los Angeles)',
     scenario: {
       // Tuesday 02:00 UTC is Monday 18:00 in Los Angeles.
       now: '2026-03-03T02:00:00Z',
@@ -188,7 +188,7 @@ const cases: Case[] = [
     expected: [['2026-03-10', 'stock', false]],
   },
   {
-    name: 'the day after the spring DST change starts at 04:00 UTC in New York',
+    name: 'New York day starts at 04:00 UTC in summer time',
     scenario: {
       // 04:30 UTC is 00:30 EDT on Monday 9 March; EST would still say Sunday.
       now: '2026-03-09T04:30:00Z',
@@ -199,7 +199,7 @@ const cases: Case[] = [
     expected: [['2026-03-09', 'stock', false]],
   },
   {
-    name: 'the day after the autumn DST change starts at 05:00 UTC in New York',
+    name: 'New York day starts at 05:00 UTC in winter time',
     scenario: {
       // 04:30 UTC on 2 November is 23:30 EST on Sunday 1 November; EDT would say 2 November.
       now: '2026-11-02T04:30:00Z',
@@ -218,7 +218,7 @@ const cases: Case[] = [
     expected: [['2026-03-10', 'inbound', false], ['2026-03-20', 'inbound', false], ['2026-03-20', 'inbound', false]],
   },
   {
-    name: 'a line spanning two locations ships when the slower one is ready',
+    name: 'line spanning two locations waits for both',
     scenario: {
       // far's units arrive first but need ten business days to become sellable.
       locations: [location('main'), location('far', { receivingDays: 10 })],
@@ -263,7 +263,7 @@ const cases: Case[] = [
     expected: [['2026-04-01', 'lead_time', true]],
   },
   {
-    name: 'no supply, restock date or lead time leaves the date unknown',
+    name: 'no supply or fallback: unknown date',
     scenario: { queue: [['a', 1]] },
     expected: [[null, 'unknown', false]],
   },
@@ -273,7 +273,7 @@ const cases: Case[] = [
     expected: [['2026-03-10', 'inbound', false], [null, 'unknown', false]],
   },
   {
-    name: 'supply at a location that does not ship to the country is skipped',
+    name: 'ships_to skips supply for other countries',
     scenario: {
       locations: [location('main'), location('us', { shipsTo: ['US'], priority: 10 })],
       supply: [['pu', 'us', '2026-03-05', 2], ['pm', 'main', '2026-03-20', 4]],
@@ -282,7 +282,7 @@ const cases: Case[] = [
     expected: [['2026-03-20', 'inbound', false], ['2026-03-05', 'inbound', false], ['2026-03-20', 'inbound', false]],
   },
   {
-    name: 'a preorder in stock ships handling days after release [C14]',
+    name: 'preorder in stock ships after release [C14]',
     scenario: {
       now: '2025-03-10T12:00:00Z',
       locations: [location('main', { workingDays: EVERY_DAY })],
@@ -293,7 +293,7 @@ const cases: Case[] = [
     expected: [['2025-03-22', 'release_date', false]],
   },
   {
-    name: 'a preorder arriving before release ships handling days after release',
+    name: 'preorder arriving before release [C14]',
     scenario: {
       now: '2025-03-10T12:00:00Z',
       locations: [location('main', { workingDays: EVERY_DAY })],
@@ -304,7 +304,7 @@ const cases: Case[] = [
     expected: [['2025-03-22', 'release_date', false]],
   },
   {
-    name: 'a preorder arriving after release ships on its inbound date',
+    name: 'preorder arriving after release',
     scenario: {
       now: '2025-03-10T12:00:00Z',
       locations: [location('main', { workingDays: EVERY_DAY })],
@@ -327,7 +327,7 @@ describe('sweepPromises', () => {
     });
   }
 
-  it('names the purchase-order line that covers the last unit', () => {
+  it('names the purchase-order line that dates a line', () => {
     const { lines } = sweepPromises(
       inputOf({ supply: [['p1', 'main', '2026-03-10', 3], ['p2', 'main', '2026-03-20', 5]], queue: [['a', 2], ['b', 3]] }),
     );
@@ -336,7 +336,7 @@ describe('sweepPromises', () => {
     assert.equal(lines[1]!.inboundLineId, 'p2');
   });
 
-  it('short receipt moves later lines to the next purchase order or the fallback', () => {
+  it('short receipt moves later lines', () => {
     const supply: Scenario['supply'] = [['p1', 'main', '2026-03-10', 5], ['p2', 'main', '2026-03-20', 3]];
     const before = sweep({ sku: { leadTimeDays: 30 }, supply, queue: [['a', 2], ['b', 2], ['c', 2], ['d', 2]] });
     assert.deepEqual(before.map(([date]) => date), ['2026-03-10', '2026-03-10', '2026-03-20', '2026-03-20']);
@@ -354,7 +354,7 @@ describe('sweepPromises', () => {
     ]);
   });
 
-  it('slipped purchase order moves its lines behind the next one', () => {
+  it('slipped purchase order moves its lines', () => {
     const queue: Scenario['queue'] = [['a', 2], ['b', 2]];
     const before = sweep({ supply: [['p1', 'main', '2026-03-10', 2], ['p2', 'main', '2026-03-20', 2]], queue });
     assert.deepEqual(before.map(([date]) => date), ['2026-03-10', '2026-03-20']);
@@ -379,7 +379,7 @@ describe('sweepPromises', () => {
     assert.deepEqual(brief(sweepPromises(input, { quantity: 2, shippingCountry: null }).extra!), ['2026-04-01', 'lead_time', true]);
   });
 
-  it('reports the queue lines each purchase-order line covers', () => {
+  it('coverage per purchase-order line', () => {
     const { coverage } = sweepPromises(
       inputOf({
         stock: [['main', 1]],
@@ -397,7 +397,7 @@ describe('sweepPromises', () => {
     );
   });
 
-  it('a preorder is held until its release date in New York [C15]', () => {
+  it('preorder held until New York release [C15]', () => {
     const ny = location('main', { timeZone: 'America/New_York', workingDays: EVERY_DAY });
     const locations = new Map([['main', ny]]);
     const row = { policy: 'preorder', handling_days: 0, lead_time_days: null, restock_date: null, release_date: '2025-06-01' };
@@ -452,7 +452,7 @@ describe('supply curve', () => {
     assert.deepEqual([date, basis], ['2026-05-01', 'inbound']);
   });
 
-  it('supplyCurve lists stock, then inbound by expected date, then the fallback', () => {
+  it('supplyCurve lists supply in sweep order', () => {
     const input = inputOf({
       sku: { leadTimeDays: 30 },
       stock: [['main', 1]],

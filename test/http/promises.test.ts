@@ -4,8 +4,8 @@ import { testDatabase } from '../support/database.js';
 import { adjust, givenSku, placeOrder, readAllPages, withApi, type TestApi } from '../support/http.js';
 
 /*
- * Promise dates over HTTP. The clock is Monday 4 January 2027 at 15:00 UTC;
- * the location `main` is in UTC and works Monday to Friday. SKUs handle in
+ * Promise dates over HTTP. The clock is Monday 4 January 2027 at 15:00 UTC.
+ * The location `main` is in UTC and works Monday to Friday. SKUs handle in
  * one business day, so a purchase order expected on Friday 15 January ships
  * on Monday 18 January, and one expected Friday 22 January on Monday 25.
  */
@@ -39,7 +39,7 @@ async function promiseEvents(api: TestApi): Promise<any[]> {
 }
 
 describe(`HTTP promise dates (${testDatabase})`, () => {
-  it('four orders against two purchase orders get the dates of the sweep', async () => {
+  it('four orders get the sweep dates', async () => {
     await withApi(async (api) => {
       const { orders } = await givenFourOrders(api);
 
@@ -57,7 +57,7 @@ describe(`HTTP promise dates (${testDatabase})`, () => {
     }, START);
   });
 
-  it('re-dating a purchase order moves the estimates and keeps the promises', async () => {
+  it('re-dating moves estimates and keeps promises', async () => {
     await withApi(async (api) => {
       const { early, orders } = await givenFourOrders(api);
       const eventsBefore = (await promiseEvents(api)).length;
@@ -134,7 +134,7 @@ describe(`HTTP promise dates (${testDatabase})`, () => {
     }, START);
   });
 
-  it('supply lists each purchase-order line with the queue lines it covers', async () => {
+  it('supply lists what each PO covers', async () => {
     await withApi(async (api) => {
       const { early, late, orders } = await givenFourOrders(api);
       const lineOf = (index: number) => ({ order_id: orders[index].id, line_id: orders[index].lines[0].id });
@@ -183,7 +183,7 @@ describe(`HTTP promise dates (${testDatabase})`, () => {
     }, START);
   });
 
-  it('availability on backorder has ships_by, its basis, the restock date and a message', async () => {
+  it('backorder availability has ships_by and a message', async () => {
     await withApi(async (api) => {
       await givenSku(api, 'TOTE', { policy: 'backorder', handling_days: 1 });
       await givenPurchaseOrder(api, 'TOTE', 4, '2027-01-15');
@@ -251,7 +251,7 @@ describe(`HTTP promise dates (${testDatabase})`, () => {
     }, START);
   });
 
-  it('availability of stock_only out of stock gives the restock date', async () => {
+  it('out of stock gives the restock date', async () => {
     await withApi(async (api) => {
       await givenSku(api, 'CUP', { handling_days: 1 });
       await givenPurchaseOrder(api, 'CUP', 4, '2027-01-15');
@@ -277,7 +277,7 @@ describe(`HTTP promise dates (${testDatabase})`, () => {
     }, START);
   });
 
-  it('quote gives each line its ships_by and ship_complete the latest', async () => {
+  it('quote dates each line and the order', async () => {
     await withApi(async (api) => {
       await givenSku(api, 'TOTE', { policy: 'backorder', handling_days: 1 });
       await givenPurchaseOrder(api, 'TOTE', 4, '2027-01-15');
@@ -318,7 +318,7 @@ describe(`HTTP promise dates (${testDatabase})`, () => {
     }, START);
   });
 
-  it('receipt dates the served lines by stock in the order view', async () => {
+  it('receipt dates served lines by stock', async () => {
     await withApi(async (api) => {
       const { early, orders } = await givenFourOrders(api);
 
@@ -354,7 +354,7 @@ describe(`HTTP promise dates (${testDatabase})`, () => {
     }, START);
   });
 
-  it('stock adjustment serves the queue before the product page sees it', async () => {
+  it('stock adjustment serves the queue first', async () => {
     await withApi(async (api) => {
       await givenFourOrders(api);
       await adjust(api, 'TOTE', 8);

@@ -58,6 +58,12 @@ export interface ValidatedFile {
   kind: ImportKind;
   file: string;
   rows: ValidRow[];
+  /**
+   * Rows that failed the column checks, with their valid cells. A SKU code
+   * on such a row still counts as defined, so that one bad skus row is not
+   * reported again on every row that uses the SKU.
+   */
+  invalidRows?: ValidRow[];
 }
 
 /** What the database holds that rows may refer to. */
@@ -129,6 +135,9 @@ interface Checks {
 function planSkus(file: ValidatedFile, checks: Checks): ImportStep {
   const firstRow = new Map<string, number>();
   const items: { row: number; code: string; input: SkuInput }[] = [];
+  for (const { values } of file.invalidRows ?? []) {
+    if (typeof values.sku === 'string') checks.skus.add(values.sku);
+  }
 
   for (const { row, values } of file.rows) {
     const sku = values as unknown as SkuRow;

@@ -43,18 +43,26 @@ export interface ValidRow {
   values: Record<string, unknown>;
 }
 
+export interface TableResult {
+  rows: ValidRow[];
+  /** Rows with a problem, holding the values of their valid cells only. */
+  invalidRows: ValidRow[];
+  issues: ImportIssue[];
+}
+
 /**
  * Checks a table against a spec: the header names every required column
  * and no unknown one, and every cell converts and passes its column's
  * schema. Returns the rows whose cells are all valid and a problem for each
  * bad cell, so one pass reports every error of the file.
  */
-export function validateTable(table: CsvTable, spec: TableSpec): { rows: ValidRow[]; issues: ImportIssue[] } {
+export function validateTable(table: CsvTable, spec: TableSpec): TableResult {
   const issues = checkHeader(table, spec);
-  if (issues.length > 0) return { rows: [], issues };
+  if (issues.length > 0) return { rows: [], invalidRows: [], issues };
 
   const positions = new Map(table.header.map((name, index) => [name, index]));
   const rows: ValidRow[] = [];
+  const invalidRows: ValidRow[] = [];
   for (const record of table.records) {
     if (record.cells.every((cell) => cell === '')) continue;
 
@@ -82,9 +90,10 @@ export function validateTable(table: CsvTable, spec: TableSpec): { rows: ValidRo
       for (const problem of spec.checkRow(values)) rowIssues.push({ file: table.file, row: record.row, ...problem });
     }
     if (rowIssues.length === 0) rows.push({ row: record.row, values });
+    else invalidRows.push({ row: record.row, values });
     issues.push(...rowIssues);
   }
-  return { rows, issues };
+  return { rows, invalidRows, issues };
 }
 
 function checkHeader(table: CsvTable, spec: TableSpec): ImportIssue[] {

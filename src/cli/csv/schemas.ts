@@ -62,7 +62,9 @@ const skus: TableSpec = {
   ],
   // The rules across fields (a backorder limit only on backorder and preorder) are the API's.
   checkRow(values) {
-    const result = skuBody.safeParse(values);
+    // The code is the path parameter of PUT /v1/skus/{sku}, not a field of the body.
+    const { sku: _code, ...body } = values;
+    const result = skuBody.safeParse(body);
     if (result.success) return [];
     return result.error.issues.map((issue) => {
       const name = String(issue.path[0] ?? 'sku');
