@@ -1,10 +1,10 @@
 /**
  * Backorder-risk evaluation on a part of the Kaggle "Can You Predict
- * Product Backorders?" data (the leading rows of Kaggle_Test_Dataset_v2.csv):
- * ranks parts by a transparent risk score built from their inventory
+ * Product Backorders?" data, the leading rows of Kaggle_Test_Dataset_v2.csv.
+ * It ranks parts by a transparent risk score built from their inventory
  * figures, and by a small logistic regression under stratified k-fold
- * cross-validation, and reports ROC AUC and average precision with seeded
- * bootstrap intervals beside the results that de Santis, de Aguiar and
+ * cross-validation. It reports ROC AUC and average precision with seeded
+ * bootstrap intervals, beside the results that de Santis, de Aguiar and
  * Goliatt (2017) published for the whole data set. Run with
  * `npm run bench:risk -- --help`. Not a test: it prints figures.
  */
@@ -57,8 +57,8 @@ const FLAG_COLUMNS = ['deck_risk', 'oe_constraint', 'ppap_risk', 'stop_auto_buy'
 const WEEKS_PER_MONTH = 52 / 12;
 
 /**
- * The share of the lead-time demand that stock on hand and in transit does
- * not cover, from 0 (covered, or no demand) to 1 (nothing to cover it with).
+ * Returns the share of the lead-time demand that stock on hand and in transit
+ * does not cover, from 0 (covered, or no demand) to 1 (nothing to cover it with).
  * Monthly demand is the larger of the 3-month forecast and the last 3
  * months' sales, a third of either: a forecast below recent sales is not
  * trusted. A part without a lead time gets `fallbackLeadTime`.
@@ -85,14 +85,14 @@ const RISK_SIGNALS: Record<string, (part: Part) => number> = {
 
 const SIGNAL_WEIGHT = 0.1;
 
-/** The transparent risk score: the uncovered share plus 0.1 times each signal. Higher means more likely to go on backorder. */
+/** Returns the transparent risk score: the uncovered share plus 0.1 times each signal. Higher means more likely to go on backorder. */
 function riskScore(part: Part, fallbackLeadTime: number, signals = Object.keys(RISK_SIGNALS)): number {
   let score = uncoveredShare(part, fallbackLeadTime);
   for (const name of signals) score += SIGNAL_WEIGHT * RISK_SIGNALS[name]!(part);
   return score;
 }
 
-/** The logistic regression's features: signed log quantities, lead time and supplier performance with missing flags, and the risk flags. */
+/** Returns the logistic regression's features: signed log quantities, lead time and supplier performance with missing flags, and the risk flags. */
 function features(part: Part, fallbackLeadTime: number, perfFallback: { perf6: number; perf12: number }): number[] {
   const quantities = [
     part.nationalInv, part.inTransit, part.forecast3, part.forecast6, part.forecast9,

@@ -40,7 +40,7 @@ const DAY_MS = 86_400_000;
 const TRAIN_DAYS = daysBetween(TRAIN_START, TEST_START);
 const TEST_DAYS = daysBetween(TEST_START, TEST_END) + 1;
 
-type MethodName = 'Restock (SBA or SES by pattern)' | 'SES' | 'Croston' | 'SBA on every SKU' | 'Seasonal naive (lag 7)' | 'Zero forecast';
+type MethodName = 'Restock (SBA or SES by pattern)' | 'SES' | 'Croston (no correction)' | 'SBA on every SKU' | 'Seasonal naive (lag 7)' | 'Zero forecast';
 
 interface SkuScore {
   sku: string;
@@ -169,7 +169,7 @@ function scoreSkus(demand: Map<string, number[]>, alpha: number, minHistory: num
     const forecasts: [MethodName, number[]][] = [
       ['Restock (SBA or SES by pattern)', flat(forecastDemand(train, alpha).rate)],
       ['SES', flat(sesRate(train, alpha))],
-      ['Croston', flat(crostonRate(train, alpha))],
+      ['Croston (no correction)', flat(crostonRate(train, alpha))],
       ['SBA on every SKU', flat(sbaRate(train, alpha))],
       ['Seasonal naive (lag 7)', seasonalNaiveForecast(train, SEASON, TEST_DAYS)],
       ['Zero forecast', flat(0)],

@@ -74,8 +74,8 @@ export function stratifiedFolds(labels: readonly boolean[], folds: number, seed:
   const random = seededRandom(seed);
   const result: number[][] = Array.from({ length: folds }, () => []);
   let next = 0;
-  for (const wanted of [true, false]) {
-    const indexes = labels.flatMap((label, index) => (label === wanted ? [index] : []));
+  for (const positive of [true, false]) {
+    const indexes = labels.flatMap((label, index) => (label === positive ? [index] : []));
     shuffle(indexes, random);
     for (const index of indexes) {
       result[next % folds]!.push(index);

@@ -67,8 +67,9 @@ export function scaledErrors(actual: readonly number[], forecast: readonly numbe
 }
 
 /**
- * Items sorted by score, ascending, in groups of equal score: `order` holds
- * item indexes, and group g spans order[starts[g]] up to order[starts[g + 1]].
+ * Items sorted by score, ascending, in groups of equal score. `order`
+ * contains item indexes, and group g spans order[starts[g]] up to, not
+ * including, order[starts[g + 1]].
  */
 interface Ranking {
   order: number[];
@@ -88,7 +89,7 @@ function rank(scores: readonly number[], labels: readonly boolean[]): Ranking {
   return { order, starts };
 }
 
-/** Positive and negative weight of each score group, lowest score first; `weights` counts each item (1 each when absent). */
+/** Returns the positive and negative weight of each score group, lowest score first. `weights` counts each item, 1 each when absent. */
 function groupTotals(ranking: Ranking, labels: readonly boolean[], weights?: Uint32Array): { positive: number[]; negative: number[] } {
   const positive: number[] = [];
   const negative: number[] = [];
@@ -108,8 +109,8 @@ function groupTotals(ranking: Ranking, labels: readonly boolean[], weights?: Uin
 }
 
 /**
- * The Mann–Whitney U statistic over P · N: for each positive, the negatives
- * scored below it plus half of those tied with it.
+ * Returns the Mann–Whitney U statistic over P · N: for each positive, the
+ * negatives scored below it plus half of those tied with it.
  */
 function aucOfGroups(positive: readonly number[], negative: readonly number[]): number {
   let negativesBelow = 0;
@@ -124,7 +125,7 @@ function aucOfGroups(positive: readonly number[], negative: readonly number[]): 
   return wins / (positives * negativesBelow);
 }
 
-/** Sum over score groups, highest first, of the recall a group adds times the precision at its threshold. */
+/** Returns the sum over score groups, highest first, of the recall a group adds times the precision at its threshold. */
 function averagePrecisionOfGroups(positive: readonly number[], negative: readonly number[]): number {
   const positives = positive.reduce((sum, count) => sum + count, 0);
   if (positives === 0) return Number.NaN;

@@ -115,8 +115,8 @@ async function creationTimes(db: Kysely<Database>, skus?: string[]): Promise<Map
 
 /**
  * Drops the days of a series ending yesterday that came before the UTC day
- * the SKU was created: nobody could order it then, so they are not days
- * without demand.
+ * the SKU was created. No order could be placed on them, so they are not
+ * days without demand.
  */
 function sinceCreation(daily: number[], now: Date, createdAt: string | undefined): number[] {
   if (createdAt === undefined) return daily;

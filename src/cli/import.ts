@@ -6,6 +6,7 @@ import { formatIssues, ImportRejected, type ImportIssue } from '../app/import/is
 import { IMPORT_KINDS, planImport, type ImportKind, type ImportStep, type ValidatedFile } from '../app/import/plan.js';
 import { validateTable } from '../app/import/table.js';
 import { RestockError } from '../app/errors.js';
+import { MAX_LINES } from '../http/schemas.js';
 import { Store } from '../store/store.js';
 import { readSettings } from './config.js';
 import { readCsv } from './csv/reader.js';
@@ -83,7 +84,7 @@ export async function importCsvFiles(
   const checked = await checkFiles(requests);
   if ('status' in checked) return checked;
 
-  const context = await loadImportContext(store.db, checked.files, store.clock());
+  const context = await loadImportContext(store.db, checked.files, { now: store.clock(), maxLines: MAX_LINES });
   const { steps, issues } = planImport(checked.files, context);
   const allIssues = [...checked.issues, ...issues];
   if (allIssues.length > 0) return { status: 'invalid', issues: allIssues };
@@ -189,7 +190,7 @@ async function checkFiles(
   return { files, issues };
 }
 
-/** Lists the problems, at most 50, and says that nothing was written. */
+/** Formats the problems, at most 50, and a last line stating that nothing was written. */
 export function describeIssues(issues: readonly ImportIssue[]): string {
   return `${formatIssues(issues).join('\n')}\n${issues.length} problems found; nothing was written. Fix them and run the import again.\n`;
 }

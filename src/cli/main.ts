@@ -41,7 +41,7 @@ ${DB_OPTION}
   --json          print the report as JSON
 `;
 
-/** A command whose options are parsed here: serve, migrate and check. */
+/** Builds the loader of a command whose options are parsed in this file: serve, migrate and check. */
 function databaseCommand(name: 'serve' | 'migrate' | 'check', help: string): () => Promise<CommandModule> {
   return async () => ({ help, run: (argv) => runDatabaseCommand(name, argv) });
 }

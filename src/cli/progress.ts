@@ -13,9 +13,9 @@ export interface Progress {
 const silent: Progress = { advance() {}, reset() {}, stop() {} };
 
 /**
- * Returns a progress bar on standard error for `total` units of work, or a
- * silent one when the total is at most the threshold or standard error is
- * not a terminal (a log file or a pipe gets only the final summary).
+ * Starts a progress bar on standard error for `total` units of work. The bar
+ * is silent when the total is at most the threshold or when standard error
+ * is not a terminal, so a log file or a pipe gets only the final summary.
  */
 export function startProgress(label: string, total: number): Progress {
   if (total <= PROGRESS_THRESHOLD || !process.stderr.isTTY) return silent;

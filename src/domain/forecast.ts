@@ -4,9 +4,9 @@
  * included, and starts on the first day the SKU could be ordered: days
  * before a SKU was on sale are not days without demand.
  *
- * The method follows the demand pattern. A SKU that sells on fewer than one
- * day in 1.32 on average (intermittent or lumpy demand, in the terms of
- * Syntetos, Boylan and Croston 2005) uses Croston's method with the
+ * The method follows the demand pattern. A SKU whose days with demand are on
+ * average 1.32 days or more apart (intermittent or lumpy demand, in the terms
+ * of Syntetos, Boylan and Croston 2005) uses Croston's method with the
  * Syntetos–Boylan bias correction (SBA). A SKU that sells more often (smooth
  * or erratic demand) uses simple exponential smoothing (SES).
  */
@@ -60,9 +60,10 @@ export function demandProfile(daily: readonly number[]): DemandProfile | null {
   const variance = mean(sizes.map((units) => (units - meanSize) ** 2));
   const sizeCv2 = variance / meanSize ** 2;
 
-  const frequent = meanInterval < INTERMITTENT_INTERVAL;
   const steady = sizeCv2 < ERRATIC_SIZE_CV2;
-  const pattern: DemandPattern = frequent ? (steady ? 'smooth' : 'erratic') : steady ? 'intermittent' : 'lumpy';
+  let pattern: DemandPattern;
+  if (meanInterval < INTERMITTENT_INTERVAL) pattern = steady ? 'smooth' : 'erratic';
+  else pattern = steady ? 'intermittent' : 'lumpy';
   return { meanInterval, sizeCv2, pattern };
 }
 
@@ -126,7 +127,7 @@ function fitSes(daily: readonly number[], alpha: number): Fit {
 }
 
 /**
- * Croston's method scaled by `factor`. The size and the interval start at
+ * Fits Croston's method, its forecast scaled by `factor`. The size and the interval start at
  * their means over the whole history (mean non-zero demand, and n / k), so
  * the first forecast is the mean daily demand. Starting them at the first
  * sale's size and position instead lets one early sale weigh on the forecast

@@ -13,6 +13,7 @@ import * as core from './migrations/0001-core.js';
 import * as mainLocation from './migrations/0002-main-location.js';
 import * as orderChanges from './migrations/0003-order-changes.js';
 import * as promiseCurve from './migrations/0004-promise-curve.js';
+import * as kits from './migrations/0005-kits.js';
 
 // Listed here rather than read from a folder, so the build and the tests
 // run the same set and a bundled install needs no file-system lookups.
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0002-main-location': mainLocation,
   '0003-order-changes': orderChanges,
   '0004-promise-curve': promiseCurve,
+  '0005-kits': kits,
 };
 
 const provider: MigrationProvider = {

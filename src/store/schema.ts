@@ -40,6 +40,8 @@ export interface SkuTable {
   backordered: number;
   /** JSON of the last promise sweep's supply curve; null until the first sweep. */
   promise_curve: Generated<string | null>;
+  /** JSON array of `{ sku, quantity }`, the units of each component per kit; null for a SKU that is not a kit. */
+  components: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -169,6 +171,8 @@ export interface OrderLineTable {
   promised_ship_date: string | null;
   estimated_ship_date: string | null;
   ship_date_basis: string | null;
+  /** For a component line of a kit: the kit's line, which carries the money. Null for every other line. */
+  kit_line_id: Generated<string | null>;
 }
 
 export interface LineAllocationTable {

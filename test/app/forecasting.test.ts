@@ -6,7 +6,7 @@ import { readForecast, readReorderSuggestions } from '../../src/app/forecasting.
 import { upsertSku } from '../../src/app/catalog.js';
 import { createPurchaseOrder } from '../../src/app/purchase-orders.js';
 
-/** The instant `hour`:00 UTC on day `day` of February 2026. */
+/** Returns the instant `hour`:00 UTC on day `day` of February 2026, as ISO text. */
 function february(day: number, hour = 10): string {
   return `2026-02-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00.000Z`;
 }

@@ -13,7 +13,8 @@ function pairwiseAuc(scores: number[], labels: boolean[]): number {
     scores.forEach((negative, j) => {
       if (labels[j]) return;
       pairs += 1;
-      wins += positive > negative ? 1 : positive === negative ? 0.5 : 0;
+      if (positive > negative) wins += 1;
+      if (positive === negative) wins += 0.5;
     });
   });
   return wins / pairs;
@@ -99,7 +100,7 @@ describe('average precision', () => {
   });
 
   it('tied group enters at one threshold', () => {
-    // Threshold 0.9 holds one positive and one negative: precision ½, recall ½;
+    // Threshold 0.9 has one positive and one negative: precision ½, recall ½;
     // then 0.1 adds the other positive at precision ⅔.
     assert.ok(Math.abs(averagePrecision([0.9, 0.9, 0.1], [true, false, true]) - (0.25 + 0.5 * (2 / 3))) < 1e-12);
   });

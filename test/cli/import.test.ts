@@ -112,6 +112,23 @@ describe(`CSV import (${testDatabase})`, () => {
     }
   });
 
+  it('matches column names in any case', async () => {
+    const t = await openTestStore();
+    const folders: string[] = [];
+    try {
+      await givenSku(t.store, 'TOTE');
+      const path = csvFile(folders, 'stock.csv', 'SKU,Location,On_Hand\nTOTE,main,4\n');
+
+      const outcome = await importFiles(t.store, [['stock', path]]);
+
+      assert.equal(outcome.status, 'imported');
+      assert.equal((await skuView(t.store, 'TOTE')).on_hand, 4);
+    } finally {
+      await t.close();
+      for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it('reports a missing column once with the expected header', async () => {
     const t = await openTestStore();
     try {

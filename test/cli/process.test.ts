@@ -23,14 +23,15 @@ function restock(args: string[]): Promise<Run> {
       ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args],
       { cwd: ROOT, timeout: 30_000 },
       (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        let code = 0;
+        if (error) code = typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout, stderr });
       },
     );
   });
 }
 
-/** The --db value that reaches the test store's database, its PostgreSQL schema included. */
+/** Returns the --db value that reaches the test store's database, its PostgreSQL schema included. */
 function databaseUrl(t: TestStore): string {
   if (t.schema === undefined) return t.url;
   return `${t.url}?options=${encodeURIComponent(`-c search_path=${t.schema}`)}`;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { testDatabase } from '../support/database.js';
 import { assertError, assertInvalidField, givenSku, placeOrder, readAllPages, withApi, type TestApi } from '../support/http.js';
 
-/** The instant `hour`:00 UTC on day `day` of February 2026. */
+/** Returns the instant `hour`:00 UTC on day `day` of February 2026, as ISO text. */
 function february(day: number, hour = 10): string {
   return `2026-02-${String(day).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00.000Z`;
 }

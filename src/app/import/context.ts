@@ -10,7 +10,11 @@ const CHUNK = 500;
  * location, the open purchase orders with their references and the orders
  * with their external ids.
  */
-export async function loadImportContext(db: Kysely<Database>, files: readonly ValidatedFile[], now: Date): Promise<ImportContext> {
+export async function loadImportContext(
+  db: Kysely<Database>,
+  files: readonly ValidatedFile[],
+  rules: Pick<ImportContext, 'now' | 'maxLines'>,
+): Promise<ImportContext> {
   const skuCodes = new Set<string>();
   const references = new Set<string>();
   const externalIds = new Set<string>();
@@ -47,7 +51,7 @@ export async function loadImportContext(db: Kysely<Database>, files: readonly Va
   }
 
   const locations = new Set((await db.selectFrom('locations').select('code').execute()).map((row) => row.code));
-  return { skus, locations, openPurchaseOrderReferences, orderExternalIds, now };
+  return { skus, locations, openPurchaseOrderReferences, orderExternalIds, ...rules };
 }
 
 function chunks(values: ReadonlySet<string>): string[][] {

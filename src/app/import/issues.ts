@@ -4,7 +4,7 @@ export interface ImportIssue {
   /** 1-based row number, counting the header as row 1. */
   row: number;
   column?: string;
-  /** What is wrong and how to fix it, as a sentence, such as `"12x" is not a whole number; use digits only.` */
+  /** The problem and its fix as a sentence, such as `"12x" is not a whole number; use digits only.` */
   message: string;
 }
 

@@ -9,9 +9,6 @@ import type { ValidRow } from './table.js';
 export const IMPORT_KINDS = ['skus', 'stock', 'purchase-orders', 'backorders'] as const;
 export type ImportKind = (typeof IMPORT_KINDS)[number];
 
-/** Lines per purchase order and per order, as in the API. */
-export const MAX_LINES = 500;
-
 /** The reason written on the adjustment of each imported stock level. */
 export const IMPORT_REASON = 'import';
 
@@ -66,7 +63,7 @@ export interface ValidatedFile {
   invalidRows?: ValidRow[];
 }
 
-/** What the database holds that rows may refer to. */
+/** The stored records that rows may refer to. */
 export interface ImportContext {
   skus: ReadonlySet<string>;
   locations: ReadonlySet<string>;
@@ -75,6 +72,8 @@ export interface ImportContext {
   /** External ids of orders already stored, so an import run twice does not place its orders twice. */
   orderExternalIds: ReadonlySet<string>;
   now: Date;
+  /** The most lines one purchase order or order may have, as in the API. */
+  maxLines: number;
 }
 
 export type ImportStep =
@@ -209,8 +208,8 @@ function planPurchaseOrders(file: ValidatedFile, checks: Checks): ImportStep {
     if (group) {
       valid = sameField(checks, row, 'location', location, group.first.location ?? 'main', group.first.row, `purchase order ${line.reference}`) && valid;
       valid = sameField(checks, row, 'expected_date', line.expected_date, group.first.expected_date, group.first.row, `purchase order ${line.reference}`) && valid;
-      if (valid && group.input.lines.length === MAX_LINES) {
-        checks.report(row, 'reference', `purchase order ${line.reference} has more than ${MAX_LINES} lines; split it into several references.`);
+      if (valid && group.input.lines.length === checks.context.maxLines) {
+        checks.report(row, 'reference', `purchase order ${line.reference} has more than ${checks.context.maxLines} lines; split it into several references.`);
         valid = false;
       }
       if (valid) {
@@ -253,8 +252,8 @@ function planBackorders(file: ValidatedFile, checks: Checks): ImportStep {
     const group = externalId === null ? undefined : groups.get(externalId);
     if (group) {
       valid = sameOrderFields(checks, row, line, group.first) && valid;
-      if (valid && group.item.rows.length === MAX_LINES) {
-        checks.report(row, 'external_id', `order ${quote(externalId!)} has more than ${MAX_LINES} lines; split it into several orders.`);
+      if (valid && group.item.rows.length === checks.context.maxLines) {
+        checks.report(row, 'external_id', `order ${quote(externalId!)} has more than ${checks.context.maxLines} lines; split it into several orders.`);
         valid = false;
       }
       if (valid) {
@@ -280,7 +279,7 @@ function planBackorders(file: ValidatedFile, checks: Checks): ImportStep {
     if (externalId !== null) groups.set(externalId, { first: { ...line, row }, item });
   }
 
-  // Array.prototype.sort is stable: orders placed at the same instant keep the file's order.
+  // Array.prototype.sort is stable, so orders placed at the same instant keep the file's order.
   items.sort((a, b) => a.placedAt.getTime() - b.placedAt.getTime());
   return { kind: 'backorders', file: file.file, items };
 }

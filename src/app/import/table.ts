@@ -8,21 +8,21 @@ export interface CsvTable {
   records: { row: number; cells: string[] }[];
 }
 
-/** How one column of an import file is read and checked. */
+/** The reading and checking rules of one column of an import file. */
 export interface ColumnSpec {
   name: string;
   /** Whether the header must name the column. */
   required: boolean;
   /**
-   * What an empty cell (or an absent optional column) means: `reject` asks
-   * for a value, `null` clears the field, `omit` leaves it to the default.
+   * The meaning of an empty cell or an absent optional column. `reject`
+   * requires a value, `null` clears the field and `omit` leaves it to the default.
    */
   empty: 'reject' | 'null' | 'omit';
-  /** `integer` cells must be digits (with an optional minus sign) before the schema sees them. */
+  /** `integer` cells must be digits (with an optional minus sign) before the schema checks them. */
   type: 'text' | 'integer';
   /** The API's rule for the field; it receives the converted value, never null or undefined. */
   schema: z.ZodType;
-  /** What a valid value looks like, for the message about an empty or malformed cell, such as "a SKU code". */
+  /** A description of a valid value for messages about an empty or malformed cell, such as "a SKU code". */
   expects: string;
   /** The meaning of an empty cell, offered as an alternative fix, such as "leave it empty for no limit". */
   emptyHint?: string;
@@ -60,7 +60,7 @@ export function validateTable(table: CsvTable, spec: TableSpec): TableResult {
   const issues = checkHeader(table, spec);
   if (issues.length > 0) return { rows: [], invalidRows: [], issues };
 
-  const positions = new Map(table.header.map((name, index) => [name, index]));
+  const positions = new Map(table.header.map((name, index) => [name.toLowerCase(), index]));
   const rows: ValidRow[] = [];
   const invalidRows: ValidRow[] = [];
   for (const record of table.records) {
@@ -102,7 +102,8 @@ function checkHeader(table: CsvTable, spec: TableSpec): ImportIssue[] {
   const issues: ImportIssue[] = [];
   const seen = new Set<string>();
 
-  for (const name of table.header) {
+  // Column names are matched without regard to case, since spreadsheets often capitalise headers.
+  for (const name of table.header.map((header) => header.toLowerCase())) {
     if (seen.has(name)) {
       issues.push({ file: table.file, row: 1, column: name, message: `the column appears twice; keep one of them.` });
     } else if (!expected.includes(name)) {
