@@ -16,15 +16,12 @@ import { averagePrecision, bootstrapRanking, rocAuc } from './metrics.js';
 import { formatNumber, formatTable, median } from './support.js';
 
 // The data sets' location on the machines this project is developed on.
-const DEFAULT_FILE = '/work/shared/data/backorders-kaggle-test-head/kaggle_test_dataset_v2_head.csv';
-const DEFAULT_PUBLISHED = '/work/shared/data/backorder-paper-results/santis2017_repo_results.csv';
 
-const USAGE = `Usage: npm run bench:risk -- [FILE] [--published CSV] [--resamples N] [--folds K] [--seed S]
+const USAGE = `Usage: npm run bench:risk -- FILE [--published CSV] [--resamples N] [--folds K] [--seed S]
 
   FILE             parts of the Kaggle product-backorders data, as CSV with its 23 columns
-                   (default ${DEFAULT_FILE})
   --published CSV  the published results to print beside ours: estimator, auroc_mean, auroc_std,
-                   auprc_mean, auprc_std (default ${DEFAULT_PUBLISHED}; skipped when missing)
+                   auprc_mean, auprc_std (skipped when not given)
   --resamples N    bootstrap resamples for the 95 % intervals (default 2000)
   --folds K        cross-validation folds for the logistic regression (default 5)
   --seed S         seed of the bootstrap and of the first of 10 fold assignments (default 1)`;
@@ -112,7 +109,7 @@ function features(part: Part, fallbackLeadTime: number, perfFallback: { perf6: n
 
 interface Options {
   file: string;
-  published: string;
+  published: string | undefined;
   resamples: number;
   folds: number;
   seed: number;
@@ -209,7 +206,11 @@ function describe(scores: number[], labels: boolean[], options: Options): string
   ];
 }
 
-async function printPublished(file: string): Promise<void> {
+async function printPublished(file: string | undefined): Promise<void> {
+  if (file === undefined) {
+    console.log('Published results skipped: pass --published with their CSV file to print them beside ours.');
+    return;
+  }
   if (!existsSync(file)) {
     console.log(`Published results skipped: ${file} does not exist.`);
     return;
@@ -278,7 +279,7 @@ function readOptions(): Options | null {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      published: { type: 'string', default: DEFAULT_PUBLISHED },
+      published: { type: 'string' },
       resamples: { type: 'string', default: '2000' },
       folds: { type: 'string', default: '5' },
       seed: { type: 'string', default: '1' },
@@ -296,7 +297,7 @@ function readOptions(): Options | null {
     return value;
   };
   return {
-    file: positionals[0] ?? DEFAULT_FILE,
+    file: requiredFile(positionals[0]),
     published: values.published,
     resamples: whole('resamples', values.resamples, 100),
     folds: whole('folds', values.folds, 2),
@@ -314,3 +315,8 @@ main().catch((error: unknown) => {
   }
   process.exitCode = 1;
 });
+
+function requiredFile(file: string | undefined): string {
+  if (file === undefined) throw new UsageError('Give the path of the product-backorders CSV file.');
+  return file;
+}

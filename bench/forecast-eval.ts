@@ -14,13 +14,10 @@ import { crostonRate, demandProfile, forecastDemand, sbaRate, sesRate, type Dema
 import { naiveScale, scaledErrors, seasonalNaiveForecast, type ScaledErrors } from './metrics.js';
 import { formatNumber, formatTable, median } from './support.js';
 
-// The data set's location on the machines this project is developed on.
-const DEFAULT_FILE = '/work/shared/data/online-retail/online_retail.csv.gz';
 
-const USAGE = `Usage: npm run bench:forecast -- [FILE] [--alpha A] [--min-history DAYS]
+const USAGE = `Usage: npm run bench:forecast -- FILE [--alpha A] [--min-history DAYS]
 
   FILE               the UCI Online Retail order lines as CSV, gzipped when the name ends in .gz
-                     (default ${DEFAULT_FILE})
   --alpha A          smoothing constant of SES, Croston and SBA (default 0.1, the product's)
   --min-history DAYS days from a SKU's first sale to the end of training that a SKU needs
                      to be scored (default 28, at least 8)
@@ -82,7 +79,11 @@ async function main(): Promise<void> {
     throw new UsageError(`--min-history must be a whole number of days above ${SEASON}; got ${values['min-history']}.`);
   }
 
-  const file = positionals[0] ?? DEFAULT_FILE;
+  const file = positionals[0];
+  if (file === undefined) {
+    console.error(`Give the path of the Online Retail CSV file.\n\n${USAGE}`);
+    process.exit(2);
+  }
   if (!existsSync(file)) {
     console.log(`Skipped: ${file} does not exist. Pass the path to the UCI Online Retail CSV (online_retail.csv.gz) as the first argument.`);
     return;
