@@ -1,5 +1,6 @@
 import { serveQueue, type QueuedLine } from '../domain/queue.js';
 import { isReadyToShip, orderStatusOf, statusOf } from '../domain/order-status.js';
+import { kitLineStatus } from '../domain/kits.js';
 import type { LineCounts, LocationRules, ShipPolicy } from '../domain/types.js';
 import { addBackordered } from '../store/rows.js';
 import type { OrderLineTable } from '../store/schema.js';
@@ -188,7 +189,9 @@ async function readQueuePage(work: Work, sku: string, after: LineRow | undefined
 /**
  * Recomputes the status of each order from its lines, and marks it ready to
  * ship (with an `order.ready_to_ship` event) or held again as its lines
- * change. Ship-complete orders are held until nothing is backordered.
+ * change. Ship-complete orders are held until nothing is backordered. A kit
+ * line's status is derived from its component lines, which count for the
+ * order in its place.
  */
 export async function refreshOrders(work: Work, orderIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(orderIds)];
@@ -201,12 +204,14 @@ export async function refreshOrders(work: Work, orderIds: Iterable<string>): Pro
     .execute();
   const lines = await work.db
     .selectFrom('order_lines')
-    .select(['order_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled'])
+    .select(['id', 'order_id', 'kit_line_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled', 'status'])
     .where('order_id', 'in', ids)
     .execute();
+  const kitLineIds = new Set(lines.map((line) => line.kit_line_id).filter((id) => id !== null));
+  await refreshKitLineStatuses(work, lines, kitLineIds);
 
   for (const order of orders) {
-    const counts = lines.filter((line) => line.order_id === order.id);
+    const counts = lines.filter((line) => line.order_id === order.id && !kitLineIds.has(line.id));
     const status = orderStatusOf(counts);
     const ready = isReadyToShip(order.ship_policy as ShipPolicy, counts);
     const readyAt = ready ? (order.ready_to_ship_at ?? work.nowIso) : null;
@@ -221,5 +226,17 @@ export async function refreshOrders(work: Work, orderIds: Iterable<string>): Pro
     if (ready && order.ready_to_ship_at === null) {
       work.emit({ type: 'order.ready_to_ship', orderId: order.id, data: { ship_policy: order.ship_policy } });
     }
+  }
+}
+
+async function refreshKitLineStatuses(
+  work: Work,
+  lines: (LineCounts & { id: string; kit_line_id: string | null; status: string })[],
+  kitLineIds: Set<string>,
+): Promise<void> {
+  for (const kit of lines.filter((line) => kitLineIds.has(line.id))) {
+    const status = kitLineStatus(kit, lines.filter((line) => line.kit_line_id === kit.id));
+    if (status === kit.status) continue;
+    await work.db.updateTable('order_lines').set({ status }).where('id', '=', kit.id).execute();
   }
 }

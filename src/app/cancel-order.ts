@@ -6,6 +6,7 @@ import type { Work } from '../store/store.js';
 import { noteQueueReordered } from './promises.js';
 import { LINE_COLUMNS, refreshOrders, saveLineCounts, type LineRow } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
+import { kitLineStatus, perKitOf } from '../domain/kits.js';
 import { releaseAllocation, serveFreeStock } from './stock.js';
 
 export interface CancellationInput {
@@ -22,6 +23,9 @@ export interface CancellationResult {
  * Cancels units of an order: backordered units first, then allocated ones,
  * whose stock goes to the queue before it becomes available. Units paid up
  * front are refunded, each exactly once. Shipped units cannot be cancelled.
+ * Kits cancel whole: cancelling kits of a kit line cancels the units of its
+ * component lines that go into them, and naming a component line is
+ * `invalid_state`.
  */
 export async function cancelOrder(work: Work, orderId: string, input: CancellationInput): Promise<CancellationResult> {
   const order = await work.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
@@ -31,7 +35,7 @@ export async function cancelOrder(work: Work, orderId: string, input: Cancellati
   await lockSkus(work, lineSkus.map((l) => l.sku));
   const lines = await work.db
     .selectFrom('order_lines')
-    .select([...LINE_COLUMNS, 'unit_price', 'refunded_units'])
+    .select([...LINE_COLUMNS, 'unit_price', 'refunded_units', 'kit_line_id'])
     .where('order_id', '=', orderId)
     .orderBy('position')
     .execute();
@@ -41,6 +45,12 @@ export async function cancelOrder(work: Work, orderId: string, input: Cancellati
   const touchedSkus = new Set<string>();
 
   for (const { line, quantity } of requests) {
+    const components = lines.filter((component) => component.kit_line_id === line.id);
+    if (components.length > 0) {
+      refund += await cancelKits(work, order.capture as CaptureMode, line, components, quantity, input.reason);
+      for (const component of components) touchedSkus.add(component.sku);
+      continue;
+    }
     refund += await cancelLineUnits(work, order.capture as CaptureMode, line, quantity, input.reason);
     touchedSkus.add(line.sku);
   }
@@ -127,13 +137,57 @@ export async function requestRefund(
   work.emit({ type: 'refund.requested', orderId: order.id, data: { amount, currency: order.currency, reason } });
 }
 
+/**
+ * Cancels `quantity` kits of a kit line: the units of each component line
+ * that go into them (backordered first, then allocated, as for any line),
+ * then the kits themselves, refunded at the kit price when paid up front.
+ * Returns the amount refunded.
+ */
+async function cancelKits(
+  work: Work,
+  capture: CaptureMode,
+  kit: CancellableLine,
+  components: CancellableLine[],
+  quantity: number,
+  reason: string,
+): Promise<number> {
+  const open = kit.quantity - kit.shipped - kit.cancelled;
+  if (quantity > open) throw invalidState(`Kit line ${kit.id} has ${open} kits not yet shipped or cancelled, fewer than ${quantity}.`);
+
+  for (const component of components) {
+    await cancelLineUnits(work, capture, component, quantity * perKitOf(kit, component), reason);
+  }
+
+  const amount = refundForCancellation(capture, quantity, kit.unit_price);
+  const paid = capture === 'upfront' ? quantity : 0;
+  kit.allocated -= quantity;
+  kit.cancelled += quantity;
+  kit.status = kitLineStatus(kit, components);
+  await work.db
+    .updateTable('order_lines')
+    .set((eb) => ({
+      allocated: kit.allocated,
+      cancelled: kit.cancelled,
+      status: kit.status,
+      refunded_units: eb('refunded_units', '+', paid),
+      refunded: eb('refunded', '+', amount),
+    }))
+    .where('id', '=', kit.id)
+    .execute();
+  kit.refunded_units += paid;
+
+  work.emit({ type: 'line.cancelled', orderId: kit.order_id, lineId: kit.id, sku: kit.sku, data: { quantity, kit: true, reason } });
+  return amount;
+}
+
 function cancellationRequests(
   orderId: string,
-  lines: CancellableLine[],
+  lines: (CancellableLine & { kit_line_id: string | null })[],
   input: CancellationInput,
 ): { line: CancellableLine; quantity: number }[] {
   if (!input.lines) {
-    const open = lines.filter((line) => line.backordered + line.allocated > 0);
+    // Component lines are cancelled with their kit line.
+    const open = lines.filter((line) => line.backordered + line.allocated > 0 && line.kit_line_id === null);
     if (open.length === 0) throw invalidState(`Order ${orderId} has no unshipped units left to cancel.`);
     return open.map((line) => ({ line, quantity: line.backordered + line.allocated }));
   }
@@ -141,6 +195,9 @@ function cancellationRequests(
   return input.lines.map((request) => {
     const line = lines.find((l) => l.id === request.lineId);
     if (!line) throw notFound(`Line ${request.lineId} is not on order ${orderId}.`);
+    if (line.kit_line_id !== null) {
+      throw invalidState(`Line ${line.id} is a component of kit line ${line.kit_line_id}; ship or cancel the kit line, in whole kits.`);
+    }
     return { line, quantity: request.quantity };
   });
 }

@@ -5,6 +5,8 @@ import type { Work } from '../store/store.js';
 import { noteChanged } from './promises.js';
 import { serveQueueAt } from './allocate.js';
 import { invalidState } from './errors.js';
+import { assertKitDefinition, parseComponents } from './kits.js';
+import type { KitComponent } from '../domain/kits.js';
 
 export interface SkuInput {
   name?: string;
@@ -15,12 +17,19 @@ export interface SkuInput {
   handlingDays?: number;
   restockDate?: string | null;
   releaseDate?: string | null;
+  /**
+   * Makes the SKU a kit of these components (units per kit), or with null an
+   * ordinary SKU. Left out, the SKU stays as it is: a kit keeps its components.
+   */
+  components?: KitComponent[] | null;
 }
 
 /**
  * Creates or updates a SKU and writes `sku.created` or `sku.updated`.
  * Returns whether it was created. Changing the rules never moves stock:
- * lines already queued stay queued.
+ * lines already queued stay queued. A kit's components must exist and not
+ * be kits (`invalid_state`, see `assertKitDefinition`). Orders already
+ * placed keep the components they were placed with.
  */
 export async function upsertSku(work: Work, code: string, input: SkuInput): Promise<{ created: boolean }> {
   const backorderLimit = input.backorderLimit ?? null;
@@ -28,7 +37,13 @@ export async function upsertSku(work: Work, code: string, input: SkuInput): Prom
     throw invalidState(`SKU ${code}: backorder_limit applies only to the backorder and preorder policies, not ${input.policy}.`);
   }
 
-  const existing = (await lockSkus(work, [code])).get(code);
+  const locked = await lockSkus(work, [code, ...(input.components ?? []).map((component) => component.sku)]);
+  const existing = locked.get(code);
+  const components = input.components === undefined ? parseComponents(existing?.components ?? null) : input.components;
+  if (components !== null) assertKitRules(code, input);
+  // Kept components were checked when they were set, and a component can never become a kit.
+  if (input.components) await assertKitDefinition(work, code, input.components, locked);
+
   const values = {
     name: input.name ?? existing?.name ?? '',
     policy: input.policy,
@@ -38,6 +53,7 @@ export async function upsertSku(work: Work, code: string, input: SkuInput): Prom
     handling_days: input.handlingDays ?? 0,
     restock_date: input.restockDate ?? null,
     release_date: input.releaseDate ?? null,
+    components: components === null ? null : JSON.stringify(components),
     updated_at: work.nowIso,
   };
 
@@ -45,16 +61,37 @@ export async function upsertSku(work: Work, code: string, input: SkuInput): Prom
     await work.db.updateTable('skus').set(values).where('code', '=', code).execute();
   } else {
     await work.db.insertInto('skus').values({ code, ...values, backordered: 0, created_at: work.nowIso }).execute();
-    await work.db
-      .insertInto('stock_levels')
-      .values({ sku: code, location: 'main', on_hand: 0, allocated: 0, updated_at: work.nowIso })
-      .execute();
+    // A kit holds no stock, so it gets no stock level.
+    if (components === null) {
+      await work.db
+        .insertInto('stock_levels')
+        .values({ sku: code, location: 'main', on_hand: 0, allocated: 0, updated_at: work.nowIso })
+        .execute();
+    }
   }
 
   const { updated_at: _ignored, ...data } = values;
-  work.emit({ type: existing ? 'sku.updated' : 'sku.created', sku: code, data });
+  work.emit({ type: existing ? 'sku.updated' : 'sku.created', sku: code, data: { ...data, components } });
   noteChanged(work, code);
   return { created: !existing };
+}
+
+/**
+ * Rejects the rules a kit takes from its components: a kit ships when its
+ * components do, so supply dates, lead time and handling belong on them.
+ */
+function assertKitRules(code: string, input: SkuInput): void {
+  const own: [string, boolean][] = [
+    ['backorder_limit', (input.backorderLimit ?? null) !== null],
+    ['lead_time_days', (input.leadTimeDays ?? null) !== null],
+    ['handling_days', (input.handlingDays ?? 0) !== 0],
+    ['restock_date', (input.restockDate ?? null) !== null],
+    ['release_date', (input.releaseDate ?? null) !== null],
+  ];
+  const set = own.filter(([, isSet]) => isSet).map(([field]) => field);
+  if (set.length > 0) {
+    throw invalidState(`Kit ${code} takes ${set.join(', ')} from its components; leave it out and set it on the component SKUs.`);
+  }
 }
 
 export interface LocationInput {

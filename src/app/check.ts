@@ -3,6 +3,7 @@ import { orderStatusOf, statusOf } from '../domain/order-status.js';
 import { shipsTo } from '../domain/policy.js';
 import type { Database } from '../store/schema.js';
 import { locationRules } from '../store/rows.js';
+import { kitLineProblems, kitLineStatus } from '../domain/kits.js';
 
 export interface Violation {
   invariant: string;
@@ -18,7 +19,7 @@ export interface Violation {
  */
 export async function checkInvariants(db: Kysely<Database>): Promise<Violation[]> {
   const violations: Violation[] = [];
-  const checks = [checkLevels, checkLedger, checkLines, checkAllocations, checkQueueServed, checkMoney, checkCachedTotals];
+  const checks = [checkLevels, checkLedger, checkLines, checkAllocations, checkQueueServed, checkMoney, checkCachedTotals, checkKits];
   for (const check of checks) violations.push(...(await check(db)));
   return violations;
 }
@@ -62,13 +63,21 @@ async function checkLedger(db: Kysely<Database>): Promise<Violation[]> {
   return violations;
 }
 
+/**
+ * Checks each line's units and status, and each order's status. A kit
+ * line's status follows from its component lines, and kit lines do not
+ * count for the order because their component lines do. `checkKits` checks
+ * the rest of a kit line.
+ */
 async function checkLines(db: Kysely<Database>): Promise<Violation[]> {
   const lines = await db
     .selectFrom('order_lines')
-    .select(['id', 'order_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled', 'status'])
+    .select(['id', 'order_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled', 'status', 'kit_line_id'])
     .execute();
+  const componentsByKit = groupBy(lines.filter((line) => line.kit_line_id !== null), (line) => line.kit_line_id!);
   const violations: Violation[] = [];
   for (const line of lines) {
+    const components = componentsByKit.get(line.id);
     const ids = { order: line.order_id, line: line.id };
     const counts = [line.allocated, line.backordered, line.shipped, line.cancelled];
     if (counts.some((n) => n < 0) || line.allocated + line.shipped + line.cancelled > line.quantity) {
@@ -77,13 +86,14 @@ async function checkLines(db: Kysely<Database>): Promise<Violation[]> {
     if (line.allocated + line.backordered + line.shipped + line.cancelled !== line.quantity) {
       violations.push({ invariant: '3 line units within quantity', ids, message: `allocated+backordered+shipped+cancelled != ${line.quantity}` });
     }
-    if (statusOf(line) !== line.status) {
-      violations.push({ invariant: 'line status', ids, message: `stored ${line.status}, counts give ${statusOf(line)}` });
+    const derived = components ? kitLineStatus(line, components) : statusOf(line);
+    if (derived !== line.status) {
+      violations.push({ invariant: 'line status', ids, message: `stored ${line.status}, counts give ${derived}` });
     }
   }
 
   const orders = await db.selectFrom('orders').select(['id', 'status']).execute();
-  const linesByOrder = groupBy(lines, (line) => line.order_id);
+  const linesByOrder = groupBy(lines.filter((line) => !componentsByKit.has(line.id)), (line) => line.order_id);
   for (const order of orders) {
     const derived = orderStatusOf(linesByOrder.get(order.id) ?? []);
     if (derived !== order.status) {
@@ -121,8 +131,11 @@ async function checkAllocations(db: Kysely<Database>): Promise<Violation[]> {
     .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('line_allocations.quantity'), eb.lit(0)).as('held'))
     .groupBy(['order_lines.id', 'order_lines.order_id', 'order_lines.allocated'])
     .execute();
+  const kitLines = await readKitLineIds(db);
   for (const line of perLine) {
-    if (Number(line.held) !== line.allocated) {
+    // A kit line's `allocated` counts its open kits, whose stock its component lines hold.
+    const expected = kitLines.has(line.id) ? 0 : line.allocated;
+    if (Number(line.held) !== expected) {
       violations.push({
         invariant: '4 allocations sum to allocated',
         ids: { order: line.order_id, line: line.id },
@@ -270,6 +283,69 @@ async function checkCachedTotals(db: Kysely<Database>): Promise<Violation[]> {
       ids: { sku: row.code },
       message: `SKU backordered ${row.backordered}, its lines wait for ${row.waiting}`,
     }));
+}
+
+async function readKitLineIds(db: Kysely<Database>): Promise<Set<string>> {
+  const rows = await db.selectFrom('order_lines').select('kit_line_id').distinct().where('kit_line_id', 'is not', null).execute();
+  return new Set(rows.map((row) => row.kit_line_id!));
+}
+
+/**
+ * Checks kits. A kit SKU holds no stock and no queue. A kit line waits for
+ * nothing itself, and each of its component lines belongs to the same
+ * order, is no kit line itself, has a whole number of units per kit, has
+ * shipped and cancelled exactly its share of the kits shipped and
+ * cancelled, and carries no money: the kit line does.
+ */
+async function checkKits(db: Kysely<Database>): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  const stocked = await db
+    .selectFrom('skus')
+    .innerJoin('stock_levels', 'stock_levels.sku', 'skus.code')
+    .select(['skus.code', 'stock_levels.location', 'stock_levels.on_hand', 'skus.backordered'])
+    .where('skus.components', 'is not', null)
+    .where((eb) => eb.or([eb('stock_levels.on_hand', '!=', 0), eb('skus.backordered', '!=', 0)]))
+    .execute();
+  for (const row of stocked) {
+    violations.push({
+      invariant: 'kit holds no stock',
+      ids: { sku: row.code, location: row.location },
+      message: `kit has ${row.on_hand} on hand and ${row.backordered} backordered`,
+    });
+  }
+
+  const components = await db
+    .selectFrom('order_lines')
+    .select(['id', 'order_id', 'kit_line_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled', 'unit_price', 'captured', 'refunded'])
+    .where('kit_line_id', 'is not', null)
+    .execute();
+  const byKit = groupBy(components, (line) => line.kit_line_id!);
+  const kitIds = [...byKit.keys()];
+  for (let start = 0; start < kitIds.length; start += 500) {
+    const kits = await db
+      .selectFrom('order_lines')
+      .select(['id', 'order_id', 'kit_line_id', 'quantity', 'backordered', 'shipped', 'cancelled'])
+      .where('id', 'in', kitIds.slice(start, start + 500))
+      .execute();
+    for (const kit of kits) violations.push(...checkKitLine(kit, byKit.get(kit.id)!));
+  }
+  return violations;
+}
+
+function checkKitLine(
+  kit: { id: string; order_id: string; kit_line_id: string | null; quantity: number; backordered: number; shipped: number; cancelled: number },
+  components: { id: string; order_id: string; quantity: number; allocated: number; backordered: number; shipped: number; cancelled: number; unit_price: number; captured: number; refunded: number }[],
+): Violation[] {
+  const ids = { order: kit.order_id, line: kit.id };
+  const problems = kitLineProblems(kit, components);
+  if (kit.kit_line_id !== null) problems.push(`kit line is itself a component of line ${kit.kit_line_id}`);
+  for (const component of components) {
+    if (component.order_id !== kit.order_id) problems.push(`component line ${component.id} belongs to order ${component.order_id}`);
+    if (component.unit_price !== 0 || component.captured !== 0 || component.refunded !== 0) {
+      problems.push(`component line ${component.id} carries money (price ${component.unit_price}, captured ${component.captured}, refunded ${component.refunded})`);
+    }
+  }
+  return problems.map((message) => ({ invariant: 'kit line matches its components', ids, message }));
 }
 
 // Map.groupBy needs Node.js 21; this project runs on 20.

@@ -10,6 +10,7 @@ import { invalidRequest, invalidState, notFound, RestockError } from './errors.j
 import { supplyFor, type SkuState } from './place-order.js';
 import { noteQueueReordered } from './promises.js';
 import { serveFreeStock } from './stock.js';
+import { assertNotKitLine } from './kits.js';
 
 export interface LineEditInput {
   /** Units the customer now wants on the line: shipped units count, cancelled ones do not. */
@@ -63,6 +64,7 @@ export async function editOrderLine(work: Work, orderId: string, lineId: string,
 
   const skuRow = await work.db.selectFrom('order_lines').select('sku').where('id', '=', lineId).where('order_id', '=', orderId).executeTakeFirst();
   if (!skuRow) throw notFound(`Line ${lineId} is not on order ${orderId}.`);
+  await assertNotKitLine(work, lineId, 'Order edits');
   const skus = await lockSkus(work, [skuRow.sku]);
   const line: CancellableLine = await work.db
     .selectFrom('order_lines')
@@ -199,7 +201,7 @@ async function planAddedUnits(
   const eligible = locations.filter((location) => shipsTo(location, shippingCountry));
 
   const request = { sku: line.sku, quantity: added, unitPrice: 0 };
-  const supply = supplyFor({ currency: '', lines: [request] }, state, eligible, work.now);
+  const supply = supplyFor({ lines: [request] }, state, eligible, work.now);
   const decision = decideOrder([request], supply);
   if (decision.accepted) return decision.lines[0]!;
 

@@ -1,11 +1,13 @@
-import { decideOrder, type Rejection, type SkuSupply } from '../domain/allocation.js';
+import { decideOrder, type LinePlan, type Rejection, type SkuSupply } from '../domain/allocation.js';
+import { expandKits, kitLineStatus, mapKitRejections, type ExpandedOrder, type KitCatalog } from '../domain/kits.js';
 import { amountFor } from '../domain/money.js';
 import { isReadyToShip, orderStatusOf, statusOf } from '../domain/order-status.js';
 import { effectivePolicy, shipsTo } from '../domain/policy.js';
-import type { CaptureMode, LevelState, LocationRules, ShipPolicy, SkuRules } from '../domain/types.js';
+import type { CaptureMode, LevelState, LineCounts, LineStatus, LocationRules, ShipPolicy, SkuRules } from '../domain/types.js';
 import { addBackordered, loadLocations, locationRules, lockLevels, lockSkus, skuRules } from '../store/rows.js';
 import type { Work } from '../store/store.js';
 import { noteAllocated, noteAppended, noteQueueReordered } from './promises.js';
+import { kitsOfRows, loadKits } from './kits.js';
 
 export interface PlaceOrderInput {
   externalId?: string | null;
@@ -29,22 +31,35 @@ export interface SkuState {
  * Decides a list of orders in one transaction, in the given order, each with
  * its own outcome. An accepted order has each line allocated from stock or
  * backordered; a rejected one writes nothing. Later orders in the list see
- * the stock and queue that earlier ones left.
+ * the stock and queue that earlier ones left. A kit line is written with one
+ * component line per component after it, which take the stock; the kit
+ * line carries the price.
  */
 export async function placeOrders(work: Work, inputs: readonly PlaceOrderInput[]): Promise<PlaceOrderOutcome[]> {
   const skuCodes = inputs.flatMap((input) => input.lines.map((line) => line.sku));
-  const state = await loadSkuStates(work, skuCodes);
+  const { state, kits } = await loadSkuStates(work, skuCodes);
   const locations = [...(await loadLocations(work)).values()].map(locationRules);
 
   const outcomes: PlaceOrderOutcome[] = [];
   for (const input of inputs) {
-    outcomes.push(await placeOne(work, input, state, locations));
+    outcomes.push(await placeOne(work, input, state, kits, locations));
   }
   return outcomes;
 }
 
-async function loadSkuStates(work: Work, codes: string[]): Promise<Map<string, SkuState>> {
-  const skus = await lockSkus(work, codes);
+/**
+ * Locks the requested SKUs and the components of the kits among them, in
+ * one pass in code order. Kit definitions are read first without a lock;
+ * should a kit gain components before its row is locked, those are locked
+ * in a second pass.
+ */
+async function loadSkuStates(work: Work, codes: string[]): Promise<{ state: Map<string, SkuState>; kits: KitCatalog }> {
+  const unlockedKits = await loadKits(work.db, codes);
+  const skus = await lockSkus(work, [...codes, ...componentCodes(unlockedKits)]);
+  const requested = new Set(codes);
+  const kits = kitsOfRows([...skus.values()].filter((row) => requested.has(row.code)));
+  const late = componentCodes(kits).filter((code) => !skus.has(code));
+  if (late.length > 0) for (const [code, row] of await lockSkus(work, late)) skus.set(code, row);
   const levels = await lockLevels(work, skus.keys());
 
   const state = new Map<string, SkuState>();
@@ -52,35 +67,36 @@ async function loadSkuStates(work: Work, codes: string[]): Promise<Map<string, S
   for (const level of levels) {
     state.get(level.sku)!.levels.set(level.location, { onHand: level.onHand, allocated: level.allocated });
   }
-  return state;
+  return { state, kits };
+}
+
+function componentCodes(kits: KitCatalog): string[] {
+  return [...kits.values()].flatMap((components) => components.map((component) => component.sku));
 }
 
 async function placeOne(
   work: Work,
   input: PlaceOrderInput,
   state: Map<string, SkuState>,
+  kits: KitCatalog,
   locations: LocationRules[],
 ): Promise<PlaceOrderOutcome> {
   const eligible = locations.filter((location) => shipsTo(location, input.shippingCountry));
-  const supply = supplyFor(input, state, eligible, work.now);
+  const expanded = expandKits(input.lines, kits);
+  const supply = supplyFor({ lines: expanded.demand }, state, eligible, work.now);
 
-  const decision = decideOrder(input.lines, supply);
-  if (!decision.accepted) return { accepted: false, rejections: decision.rejections };
+  const decision = decideOrder(expanded.demand, supply);
+  if (!decision.accepted) return { accepted: false, rejections: mapKitRejections(decision.rejections, input.lines, kits) };
 
   const orderId = work.newId('ord');
   const capture = input.capture ?? 'upfront';
   const shipPolicy = input.shipPolicy ?? 'ship_partial';
   const priority = input.priority ?? 0;
 
-  const lines = decision.lines.map((plan, index) => {
-    const allocated = plan.allocations.reduce((sum, a) => sum + a.quantity, 0);
-    const counts = { quantity: plan.quantity, allocated, backordered: plan.backordered, shipped: 0, cancelled: 0 };
-    const unitPrice = input.lines[index]!.unitPrice;
-    const captured = capture === 'upfront' ? amountFor(plan.quantity, unitPrice) : 0;
-    return { id: work.newId('line'), plan, counts, unitPrice, captured };
-  });
+  const lines = newLines(work, input, expanded, decision.lines, capture);
   const captured = lines.reduce((sum, l) => sum + l.captured, 0);
-  const counts = lines.map((line) => line.counts);
+  // Kit lines hold no stock; their component lines count for the order.
+  const counts = lines.filter((line) => line.plan !== null).map((line) => line.counts);
   const status = orderStatusOf(counts);
   const ready = isReadyToShip(shipPolicy, counts);
 
@@ -106,34 +122,35 @@ async function placeOne(
     })
     .execute();
 
-  await work.db
-    .insertInto('order_lines')
-    .values(
-      lines.map((line, index) => ({
-        id: line.id,
-        order_id: orderId,
-        position: index,
-        sku: line.plan.sku,
-        quantity: line.plan.quantity,
-        unit_price: line.unitPrice,
-        allocated: line.counts.allocated,
-        backordered: line.counts.backordered,
-        shipped: 0,
-        cancelled: 0,
-        refunded_units: 0,
-        returned: 0,
-        captured: line.captured,
-        refunded: 0,
-        status: statusOf(line.counts),
-        priority,
-        placed_at: work.nowIso,
-        shipping_country: input.shippingCountry ?? null,
-        promised_ship_date: null,
-        estimated_ship_date: null,
-        ship_date_basis: null,
-      })),
-    )
-    .execute();
+  const rows = lines.map((line, index) => ({
+    id: line.id,
+    order_id: orderId,
+    position: index,
+    sku: line.sku,
+    quantity: line.quantity,
+    unit_price: line.unitPrice,
+    allocated: line.counts.allocated,
+    backordered: line.counts.backordered,
+    shipped: 0,
+    cancelled: 0,
+    refunded_units: 0,
+    returned: 0,
+    captured: line.captured,
+    refunded: 0,
+    status: line.status,
+    priority,
+    placed_at: work.nowIso,
+    shipping_country: input.shippingCountry ?? null,
+    promised_ship_date: null,
+    estimated_ship_date: null,
+    ship_date_basis: null,
+    kit_line_id: line.kitLineId,
+  }));
+  // Kit components can make an order longer than its requested lines, so
+  // rows go in chunks that stay within SQLite's limit on bound parameters.
+  for (let start = 0; start < rows.length; start += LINE_INSERT_CHUNK) {
+    await work.db.insertInto('order_lines').values(rows.slice(start, start + LINE_INSERT_CHUNK)).execute();
+  }
 
   work.emit({
     type: 'order.placed',
@@ -142,15 +159,73 @@ async function placeOne(
   });
 
   for (const line of lines) {
-    await bindPlannedStock(work, orderId, line.id, line.plan, state.get(line.plan.sku)!, priority);
+    if (line.plan) await bindPlannedStock(work, orderId, line.id, line.plan, state.get(line.plan.sku)!, priority);
   }
 
   if (ready) work.emit({ type: 'order.ready_to_ship', orderId, data: { ship_policy: shipPolicy } });
   return { accepted: true, orderId };
 }
 
+const LINE_INSERT_CHUNK = 500;
+
+/** An order line about to be written. */
+interface NewLine {
+  id: string;
+  sku: string;
+  quantity: number;
+  unitPrice: number;
+  counts: LineCounts;
+  status: LineStatus;
+  captured: number;
+  kitLineId: string | null;
+  /** Stock plan of the line; null for a kit line, whose component lines take the stock. */
+  plan: LinePlan | null;
+}
+
+/**
+ * Builds the lines of an accepted order in request order, each kit line
+ * followed by its component lines. A kit line carries the price and the
+ * money. Its units are kits, all counted as open (`allocated`) and none as
+ * backordered, because its component lines wait in the queue instead. A
+ * component line has unit price 0.
+ */
+function newLines(work: Work, input: PlaceOrderInput, expanded: ExpandedOrder, plans: LinePlan[], capture: CaptureMode): NewLine[] {
+  const lines: NewLine[] = [];
+  const stockLine = (plan: LinePlan, unitPrice: number, kitLineId: string | null): NewLine => {
+    const allocated = plan.allocations.reduce((sum, a) => sum + a.quantity, 0);
+    const counts = { quantity: plan.quantity, allocated, backordered: plan.backordered, shipped: 0, cancelled: 0 };
+    const captured = capture === 'upfront' ? amountFor(plan.quantity, unitPrice) : 0;
+    return { id: work.newId('line'), sku: plan.sku, quantity: plan.quantity, unitPrice, counts, status: statusOf(counts), captured, kitLineId, plan };
+  };
+
+  input.lines.forEach((requested, index) => {
+    const entry = expanded.lines[index]!;
+    if (entry.kind === 'ordinary') {
+      lines.push(stockLine(plans[entry.index]!, requested.unitPrice, null));
+      return;
+    }
+
+    const kitId = work.newId('line');
+    const components = entry.components.map((component) => stockLine(plans[component.index]!, 0, kitId));
+    const kit = { quantity: requested.quantity, shipped: 0, cancelled: 0 };
+    lines.push({
+      id: kitId,
+      sku: requested.sku,
+      quantity: requested.quantity,
+      unitPrice: requested.unitPrice,
+      counts: { ...kit, allocated: requested.quantity, backordered: 0 },
+      status: kitLineStatus(kit, components.map((component) => component.counts)),
+      captured: capture === 'upfront' ? amountFor(requested.quantity, requested.unitPrice) : 0,
+      kitLineId: null,
+      plan: null,
+    });
+    lines.push(...components);
+  });
+  return lines;
+}
+
 export function supplyFor(
-  input: PlaceOrderInput,
+  input: { lines: readonly { sku: string }[] },
   state: Map<string, SkuState>,
   eligible: LocationRules[],
   now: Date,

@@ -3,6 +3,7 @@ import type { Work } from '../store/store.js';
 import { noteChanged } from './promises.js';
 import { serveQueueAt, type AllocationResult } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
+import { assertHoldsStock } from './kits.js';
 
 export interface PurchaseOrderInput {
   reference: string;
@@ -19,6 +20,7 @@ export async function createPurchaseOrder(work: Work, input: PurchaseOrderInput)
   const skus = await lockSkus(work, input.lines.map((line) => line.sku));
   const missing = input.lines.find((line) => !skus.has(line.sku));
   if (missing) throw notFound(`SKU ${missing.sku} was not found; create it before ordering it from a supplier.`);
+  for (const row of skus.values()) assertHoldsStock(row, 'purchase orders');
 
   for (const sku of skus.keys()) noteChanged(work, sku);
   const id = work.newId('po');
@@ -127,7 +129,8 @@ export async function receive(
   const unknown = lines.find((line) => !poLines.some((p) => p.sku === line.sku));
   if (unknown) throw invalidState(`SKU ${unknown.sku} is not on purchase order ${purchaseOrderId}.`);
 
-  await lockSkus(work, lines.map((line) => line.sku));
+  const skus = await lockSkus(work, lines.map((line) => line.sku));
+  for (const row of skus.values()) assertHoldsStock(row, 'receipts');
   const location = locationRules((await loadLocations(work)).get(po.location)!);
   const receiptId = work.newId('rcpt');
   await work.db

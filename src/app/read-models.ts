@@ -1,10 +1,12 @@
 import { availableAt } from '../domain/allocation.js';
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, OrderLineTable } from '../store/schema.js';
 import { notFound } from './errors.js';
 import type { Work } from '../store/store.js';
 import type { CaptureMode, LineStatus, ShipPolicy, StockPolicy } from '../domain/types.js';
 import type { ShipsByBasis } from '../domain/promise.js';
+import { kitLineCounts, type KitComponent } from '../domain/kits.js';
+import { parseComponents } from './kits.js';
 
 type Reader = Kysely<Database>;
 
@@ -24,6 +26,8 @@ export interface OrderLineView {
   estimated_ship_date: string | null;
   ship_date_basis: ShipsByBasis | null;
   queue_position: number | null;
+  /** For a component line of a kit: the kit's line. Null for every other line. */
+  kit_line_id: string | null;
 }
 
 export interface OrderView {
@@ -55,6 +59,11 @@ export async function readOrder(db: Reader, orderId: string): Promise<OrderView>
   const lines = await db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).orderBy('position').execute();
   const views: OrderLineView[] = [];
   for (const line of lines) {
+    const components = lines.filter((other) => other.kit_line_id === line.id);
+    if (components.length > 0) {
+      views.push(kitLineView(line, components));
+      continue;
+    }
     views.push({
       id: line.id,
       sku: line.sku,
@@ -70,6 +79,7 @@ export async function readOrder(db: Reader, orderId: string): Promise<OrderView>
       estimated_ship_date: line.estimated_ship_date,
       ship_date_basis: line.ship_date_basis as ShipsByBasis | null,
       queue_position: line.backordered > 0 ? await queuePosition(db, line) : null,
+      kit_line_id: line.kit_line_id,
     });
   }
 
@@ -86,6 +96,38 @@ export async function readOrder(db: Reader, orderId: string): Promise<OrderView>
     customer: { email: order.customer_email, name: order.customer_name, locale: order.customer_locale },
     lines: views,
     payment: { capture: order.capture as CaptureMode, captured: order.captured, refunded: order.refunded },
+  };
+}
+
+type LineRow = Selectable<OrderLineTable>;
+
+/**
+ * Shows a kit line in kits: allocated when every component has the units
+ * allocated, backordered otherwise. Its dates are the latest of its
+ * components' (unknown when any is), since a kit ships whole. It is never
+ * in a queue itself: its component lines are.
+ */
+function kitLineView(line: LineRow, components: LineRow[]): OrderLineView {
+  const counts = kitLineCounts(line, components);
+  const latest = (dates: (string | null)[]) => (dates.some((date) => date === null) ? null : dates.sort().at(-1)!);
+  const estimated = latest(components.map((c) => c.estimated_ship_date));
+  const basis = components.find((c) => c.estimated_ship_date === estimated)?.ship_date_basis ?? null;
+  return {
+    id: line.id,
+    sku: line.sku,
+    quantity: line.quantity,
+    unit_price: line.unit_price,
+    allocated: counts.allocated,
+    backordered: counts.backordered,
+    shipped: line.shipped,
+    cancelled: line.cancelled,
+    returned: line.returned,
+    status: line.status as LineStatus,
+    promised_ship_date: latest(components.map((c) => c.promised_ship_date)),
+    estimated_ship_date: estimated,
+    ship_date_basis: estimated === null ? null : (basis as ShipsByBasis | null),
+    queue_position: null,
+    kit_line_id: null,
   };
 }
 
@@ -174,6 +216,8 @@ export interface SkuView {
   handling_days: number;
   restock_date: string | null;
   release_date: string | null;
+  /** The units of each component per kit; null for a SKU that is not a kit. */
+  components: KitComponent[] | null;
   on_hand: number;
   allocated: number;
   available: number;
@@ -181,10 +225,16 @@ export interface SkuView {
   inbound: number;
 }
 
-/** Reads a SKU with its stock summed over locations and its open inbound supply. */
+/**
+ * Reads a SKU with its stock summed over locations and its open inbound
+ * supply. A kit holds no stock, queue or inbound of its own, so for a kit
+ * only `available` is non-zero: the kits its components' available units
+ * make up.
+ */
 export async function readSku(db: Reader, code: string): Promise<SkuView> {
   const sku = await db.selectFrom('skus').selectAll().where('code', '=', code).executeTakeFirst();
   if (!sku) throw notFound(`SKU ${code} was not found.`);
+  const components = parseComponents(sku.components);
 
   const levels = await readLevels(db, code);
   const inbound = await db
@@ -204,10 +254,21 @@ export async function readSku(db: Reader, code: string): Promise<SkuView> {
     handling_days: sku.handling_days,
     restock_date: sku.restock_date,
     release_date: sku.release_date,
+    components,
     on_hand: levels.reduce((sum, l) => sum + l.on_hand, 0),
     allocated: levels.reduce((sum, l) => sum + l.allocated, 0),
-    available: levels.reduce((sum, l) => sum + l.available, 0),
+    available: components ? await kitsAvailable(db, components) : levels.reduce((sum, l) => sum + l.available, 0),
     backordered: sku.backordered,
     inbound: inbound.reduce((sum, l) => sum + Math.max(0, l.quantity - l.received), 0),
   };
+}
+
+/** Counts the kits that the components' available units make up, summed over every location. */
+async function kitsAvailable(db: Reader, components: readonly KitComponent[]): Promise<number> {
+  let kits = Number.MAX_SAFE_INTEGER;
+  for (const component of components) {
+    const available = (await readLevels(db, component.sku)).reduce((sum, level) => sum + level.available, 0);
+    kits = Math.min(kits, Math.floor(available / component.quantity));
+  }
+  return kits;
 }

@@ -5,6 +5,7 @@ import type { Work } from '../store/store.js';
 import { serveQueueAt } from './allocate.js';
 import { requestRefund } from './cancel-order.js';
 import { invalidState, notFound } from './errors.js';
+import { assertNotKitLine } from './kits.js';
 
 export interface ReturnInput {
   lines: { lineId: string; quantity: number }[];
@@ -68,6 +69,7 @@ export async function returnOrder(work: Work, orderId: string, input: ReturnInpu
     .execute();
 
   const requested = requestedUnits(orderId, lines, input.lines);
+  for (const lineId of requested.keys()) await assertNotKitLine(work, lineId, 'Returns');
   const shipped = await readShippedUnits(work, [...requested.keys()]);
   const picks: ReturnedUnits[] = [];
   for (const [lineId, quantity] of requested) picks.push(...pickShipments(lineId, quantity, shipped, input.refund));

@@ -3,6 +3,7 @@ import { dateAt, laterDate } from '../domain/calendar.js';
 import { shipsTo } from '../domain/policy.js';
 import { dateOfUnits, MAIN_LOCATION, supplyCurve, sweepPromises, type ShipDate } from '../domain/promise.js';
 import type { Database } from '../store/schema.js';
+import { latestShipDate, type KitComponent } from '../domain/kits.js';
 import { loadPromiseLocations, loadQueue, loadSweepInput } from './promises.js';
 
 export interface NewDemandDate {
@@ -56,6 +57,31 @@ export async function shipDateForNewUnits(
   const mainZone = locations.get(MAIN_LOCATION)?.calendar.timeZone ?? 'UTC';
   const today = dateAt(now, mainZone);
   return { shipDate, restockDate: restockDateOf(scoped, today), today };
+}
+
+/**
+ * Returns when `kits` new kits would ship if ordered now: the latest of the
+ * dates of their components' units (`kits × quantity` each), since a kit
+ * ships whole. The restock date is that of the component with the latest
+ * date. Null when a component is unknown.
+ */
+export async function shipDateForNewKits(
+  db: Kysely<Database>,
+  now: Date,
+  components: readonly KitComponent[],
+  kits: number,
+  country: string | null,
+): Promise<NewDemandDate | null> {
+  const dates: NewDemandDate[] = [];
+  for (const component of components) {
+    const date = await shipDateForNewUnits(db, now, component.sku, kits * component.quantity, country);
+    if (!date) return null;
+    dates.push(date);
+  }
+
+  const latest = latestShipDate(dates.map((date) => date.shipDate));
+  const binding = dates.find((date) => date.shipDate === latest)!;
+  return { shipDate: latest, restockDate: binding.restockDate, today: binding.today };
 }
 
 function restockDateOf(input: { supply: { expectedDate: string; quantity: number }[]; sku: { restockDate: string | null } }, today: string): string | null {

@@ -4,6 +4,7 @@ import { loadLocations, lockSkus } from '../store/rows.js';
 import type { Work } from '../store/store.js';
 import { LINE_COLUMNS, refreshOrders, saveLineCounts } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
+import { kitLineStatus, perKitOf } from '../domain/kits.js';
 
 export interface ShipmentInput {
   /** The location the parcel leaves from; by default the one holding the lines' allocations. */
@@ -17,7 +18,9 @@ export interface ShipmentInput {
  * Ships allocated units from one location: on hand and allocated fall
  * together. Only allocated units ship; a `ship_complete` order ships whole;
  * a preorder ships only from its release date in the location's time zone.
- * Orders paid on shipment are captured here.
+ * Orders paid on shipment are captured here. Kits ship whole: shipping kits
+ * of a kit line ships the units of its component lines that go into them,
+ * all from the one location, and naming a component line is `invalid_state`.
  */
 export async function shipOrder(work: Work, orderId: string, input: ShipmentInput): Promise<string> {
   const order = await work.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
@@ -27,7 +30,7 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
   const skus = await lockSkus(work, skuRows.map((row) => row.sku));
   const lines = await work.db
     .selectFrom('order_lines')
-    .select([...LINE_COLUMNS, 'unit_price'])
+    .select([...LINE_COLUMNS, 'unit_price', 'kit_line_id'])
     .where('order_id', '=', orderId)
     .execute();
   // Looked up by primary key: line_allocations has no index on order_id, and
@@ -40,18 +43,25 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
       .execute()
   ).filter((allocation) => allocation.quantity > 0);
 
-  const requests: { line: (typeof lines)[number]; quantity: number }[] = [];
+  const requested: { line: (typeof lines)[number]; quantity: number }[] = [];
   for (const request of input.lines) {
     const line = lines.find((l) => l.id === request.lineId);
     if (!line) throw notFound(`Line ${request.lineId} is not on order ${orderId}.`);
+    if (line.kit_line_id !== null) {
+      throw invalidState(`Line ${line.id} is a component of kit line ${line.kit_line_id}; ship or cancel the kit line, in whole kits.`);
+    }
     // A line listed twice ships the sum of its entries, checked against its allocation as one.
-    const same = requests.find((r) => r.line === line);
+    const same = requested.find((r) => r.line === line);
     if (same) same.quantity += request.quantity;
-    else requests.push({ line, quantity: request.quantity });
+    else requested.push({ line, quantity: request.quantity });
   }
+  const { requests, kits } = expandKitShipments(lines, requested);
   const location = input.location ?? chooseShippingLocation(orderId, requests.map((r) => r.line.id), allocations);
 
-  if (order.ship_policy === 'ship_complete') assertShipsWhole(orderId, lines, requests);
+  if (order.ship_policy === 'ship_complete') {
+    const kitLineIds = new Set(kits.map((kit) => kit.line.id));
+    assertShipsWhole(orderId, lines.filter((line) => !kitLineIds.has(line.id)), requests);
+  }
 
   const locationRow = (await loadLocations(work)).get(location);
   if (!locationRow) throw notFound(`Location ${location} was not found.`);
@@ -124,6 +134,31 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
     });
   }
 
+  for (const { line, quantity, components } of kits) {
+    await work.db
+      .insertInto('shipment_lines')
+      .values({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity, unit_price: line.unit_price, returned: 0, refunded_units: 0 })
+      .execute();
+    line.allocated -= quantity;
+    line.shipped += quantity;
+    line.status = kitLineStatus(line, components);
+    const amount = order.capture === 'on_ship' ? amountFor(quantity, line.unit_price) : 0;
+    await work.db
+      .updateTable('order_lines')
+      .set((eb) => ({ allocated: line.allocated, shipped: line.shipped, status: line.status, captured: eb('captured', '+', amount) }))
+      .where('id', '=', line.id)
+      .execute();
+    captured += amount;
+
+    work.emit({
+      type: 'line.shipped',
+      orderId,
+      lineId: line.id,
+      sku: line.sku,
+      data: { quantity, kit: true, location, shipment_id: shipmentId, carrier: input.carrier ?? null, tracking_number: input.trackingNumber ?? null },
+    });
+  }
+
   if (captured > 0) {
     await work.db
       .updateTable('orders')
@@ -133,6 +168,40 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
   }
   await refreshOrders(work, [orderId]);
   return shipmentId;
+}
+
+/**
+ * Splits shipment requests into the units that move stock (ordinary lines,
+ * and for each kit line the units of its component lines that its kits
+ * take) and the kit lines themselves, which carry the price. Rejects more
+ * kits than a kit line has open.
+ *
+ * NOTE: components are allocated one by one, possibly at different
+ * locations, and a shipment leaves from one; such a kit cannot ship.
+ */
+function expandKitShipments<T extends { id: string; kit_line_id: string | null; quantity: number; shipped: number; cancelled: number }>(
+  lines: T[],
+  requested: { line: T; quantity: number }[],
+): { requests: { line: T; quantity: number }[]; kits: { line: T; quantity: number; components: T[] }[] } {
+  const requests: { line: T; quantity: number }[] = [];
+  const kits: { line: T; quantity: number; components: T[] }[] = [];
+
+  for (const request of requested) {
+    const components = lines.filter((line) => line.kit_line_id === request.line.id);
+    if (components.length === 0) {
+      requests.push(request);
+      continue;
+    }
+
+    const kit = request.line;
+    const open = kit.quantity - kit.shipped - kit.cancelled;
+    if (request.quantity > open) {
+      throw invalidState(`Kit line ${kit.id} has ${open} kits not yet shipped or cancelled, fewer than the ${request.quantity} to ship.`);
+    }
+    for (const component of components) requests.push({ line: component, quantity: request.quantity * perKitOf(kit, component) });
+    kits.push({ line: kit, quantity: request.quantity, components });
+  }
+  return { requests, kits };
 }
 
 function chooseShippingLocation(

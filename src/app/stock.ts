@@ -5,6 +5,7 @@ import type { Work } from '../store/store.js';
 import { noteChanged, noteQueueReordered } from './promises.js';
 import { LINE_COLUMNS, refreshOrders, saveLineCounts, serveQueueAt } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
+import { assertHoldsStock } from './kits.js';
 
 export interface AdjustmentInput {
   sku: string;
@@ -31,6 +32,7 @@ export async function adjustStock(work: Work, input: AdjustmentInput): Promise<A
   const locationCode = input.location ?? 'main';
   const skus = await lockSkus(work, [input.sku]);
   if (!skus.has(input.sku)) throw notFound(`SKU ${input.sku} was not found; create it with PUT /v1/skus/${input.sku}.`);
+  assertHoldsStock(skus.get(input.sku)!, 'stock adjustments');
   const locations = await loadLocations(work);
   const locationRow = locations.get(locationCode);
   if (!locationRow) throw notFound(`Location ${locationCode} was not found; create it with PUT /v1/locations/${locationCode}.`);

@@ -8,6 +8,8 @@ export interface Settings {
   dataDir: string;
   /** Requests per minute per client address on each public endpoint. */
   publicRateLimit: number;
+  /** Load the demo store (a slice of the UCI Online Retail data set) into an empty database before serving. */
+  demo?: boolean;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {

@@ -94,7 +94,7 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-/** An option value that cannot be used; the message says which and why. */
+/** An invalid option value; the message names the option and the fix. */
 class UsageError extends Error {}
 
 /** Runs `restock replay`; resolves with the process exit code. */

@@ -1,8 +1,9 @@
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp } from '../http/app.js';
 import { loadKeys } from '../http/auth.js';
 import { Store } from '../store/store.js';
 import { scheduleIdempotencyCleanup } from '../jobs/idempotency-cleanup.js';
+import { loadDemo } from '../app/replay/demo.js';
 import type { Settings } from './config.js';
 
 /**
@@ -14,6 +15,7 @@ export async function runServe(settings: Settings): Promise<number> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] });
 
   const store = await Store.open({ url: settings.databaseUrl });
+  if (settings.demo) await loadDemoData(store, logger);
   const loaded = loadKeys(settings.dataDir);
   const app = await buildApp({ store, keys: loaded.keys, logger, publicRateLimit: settings.publicRateLimit });
 
@@ -52,4 +54,19 @@ export async function runServe(settings: Settings): Promise<number> {
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
   });
+}
+
+/** Loads the demo store before serving, when the database is empty, and logs what it loaded or why it did not. */
+async function loadDemoData(store: Store, logger: Logger): Promise<void> {
+  const started = performance.now();
+  const demo = await loadDemo(store);
+  if (!demo.loaded) {
+    logger.info({ reason: demo.reason }, `Demo data not loaded: ${demo.reason}`);
+    return;
+  }
+  logger.info(
+    { ...demo, seconds: Math.round((performance.now() - started) / 100) / 10 },
+    `Loaded the demo store: ${demo.skus} SKUs and ${demo.orders} orders from ${demo.firstDay} to ${demo.lastDay}, ` +
+      `${demo.backorderedLines} lines waiting for stock, ${demo.openPurchaseOrders} purchase orders on the way`,
+  );
 }

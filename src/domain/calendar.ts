@@ -10,20 +10,23 @@ export interface BusinessCalendar {
 
 /** Returns the calendar date at `instant` in `timeZone`. */
 export function dateAt(instant: Date, timeZone: string): string {
+  // The UTC date is the ISO timestamp's date part for years 0 to 9999.
+  const year = instant.getUTCFullYear();
+  if (timeZone === 'UTC' && year >= 0 && year <= 9999) return instant.toISOString().slice(0, 10);
   return Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO(timeZone).toPlainDate().toString();
 }
 
 export function isBusinessDay(calendar: BusinessCalendar, date: string): boolean {
-  const day = Temporal.PlainDate.from(date);
-  return calendar.workingDays.includes(day.dayOfWeek) && !calendar.holidays.includes(date);
+  return calendar.workingDays.includes(weekdayOf(date)) && !calendar.holidays.includes(date);
 }
 
 /** Returns `date` when it is a business day, else the next business day after it. */
 export function rollToBusinessDay(calendar: BusinessCalendar, date: string): string {
   assertHasWorkingDays(calendar);
-  let day = Temporal.PlainDate.from(date);
-  while (!isBusinessDay(calendar, day.toString())) day = day.add({ days: 1 });
-  return day.toString();
+  // Adding 0 days returns the date as Temporal writes it, whatever form it came in.
+  let day = addCalendarDays(date, 0);
+  while (!isBusinessDay(calendar, day)) day = addCalendarDays(day, 1);
+  return day;
 }
 
 /**
@@ -31,16 +34,44 @@ export function rollToBusinessDay(calendar: BusinessCalendar, date: string): str
  * business day, then each further business day counts one.
  */
 export function addBusinessDays(calendar: BusinessCalendar, date: string, days: number): string {
-  let current = Temporal.PlainDate.from(rollToBusinessDay(calendar, date));
+  let current = rollToBusinessDay(calendar, date);
   for (let left = days; left > 0; ) {
-    current = current.add({ days: 1 });
-    if (isBusinessDay(calendar, current.toString())) left -= 1;
+    current = addCalendarDays(current, 1);
+    if (isBusinessDay(calendar, current)) left -= 1;
   }
-  return current.toString();
+  return current;
 }
 
 export function addCalendarDays(date: string, days: number): string {
-  return Temporal.PlainDate.from(date).add({ days }).toString();
+  const key = `${date}|${days}`;
+  let result = shiftedDates.get(key);
+  if (result === undefined) {
+    result = Temporal.PlainDate.from(date).add({ days }).toString();
+    remember(shiftedDates, key, result);
+  }
+  return result;
+}
+
+// Promise sweeps and replays ask for the same few hundred dates again and
+// again, and Temporal parses each string anew; these caches keep the results
+// (pure functions of the string) and are emptied when they grow past a bound.
+const CACHE_LIMIT = 10_000;
+const weekdays = new Map<string, number>();
+const shiftedDates = new Map<string, string>();
+
+/** Returns the ISO weekday of a date, 1 = Monday; throws on an invalid date as Temporal does. */
+function weekdayOf(date: string): number {
+  let weekday = weekdays.get(date);
+  if (weekday === undefined) {
+    weekday = Temporal.PlainDate.from(date).dayOfWeek;
+    remember(weekdays, date, weekday);
+  }
+  return weekday;
+}
+
+function remember<T>(cache: Map<string, T>, key: string, value: T): void {
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(key, value);
 }
 
 export function laterDate(a: string, b: string): string {

@@ -54,7 +54,8 @@ export interface RunFigures {
   weekly: WeekFigures[];
   topSkus: SkuFigures[];
   invariants: { violations: number; examples: Violation[] };
-  timing: { seconds: number; linesPerSecond: number };
+  /** The replay's time, without reading the file or the invariant check at the end (`checkSeconds`). */
+  timing: { seconds: number; linesPerSecond: number; checkSeconds: number };
 }
 
 interface WeekTotals extends Omit<WeekFigures, 'meanWaitDays'> {

@@ -62,8 +62,8 @@ export class OrderDesk {
   }
 
   /**
-   * Cancels units of the customer's most recent open line of the SKU: as
-   * many as the row asks for, at most the line's open units. A row without
+   * Cancels units of the customer's most recent open line of the SKU: the
+   * row's quantity, at most the line's open units. A row without
    * a customer, or without such a line, is unmatched.
    */
   async cancel(work: Work, event: HistoryCancellation): Promise<void> {

@@ -56,6 +56,7 @@ function table(runs: RunFigures[]): string[] {
     ['lines open at the end', (r) => formatCount(r.openAtEnd.lines)],
     ['invariants', (r) => (r.invariants.violations === 0 ? 'all hold' : `${r.invariants.violations} broken`)],
     ['replay time', (r) => `${r.timing.seconds.toFixed(1)} s, ${formatCount(Math.round(r.timing.linesPerSecond))} lines/s`],
+    ['invariant check time', (r) => `${r.timing.checkSeconds.toFixed(1)} s`],
   ];
 
   const cells = rows.map(([label, value]) => [label, ...runs.map(value)]);

@@ -68,13 +68,13 @@ const READ_CHUNK = 500;
 const HISTORY_DAYS = 365;
 
 /**
- * Replays an order history through the engine on an empty database: it
- * creates the SKUs with their opening stock, then goes day by day. Each
- * day, purchase orders due are delivered at its start; orders and
- * cancellations run in time order, up to `batch` orders per transaction;
- * at its close, allocated units whose handling days have passed ship (on
- * business days of the location `main`), and the supplier reviews the SKUs
- * that sold. `clock` must be the clock of the transactor's transactions.
+ * Replays an order history through the engine on an empty database. It
+ * creates the SKUs with their opening stock, then goes day by day. Purchase
+ * orders due arrive at the start of a day. Orders and cancellations run in
+ * time order, up to `batch` orders per transaction. At the day's close,
+ * allocated units whose handling days have passed ship (on business days of
+ * the location `main`), and the supplier reviews the SKUs that sold.
+ * `clock` must be the clock of the transactor's transactions.
  */
 export async function replayHistory(
   transactor: Transactor,
@@ -178,12 +178,14 @@ class ReplaySession {
     const db = this.transactor.db;
     const queued = await db.selectFrom('skus').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('backordered'), sql<number>`0`).as('units')).executeTakeFirstOrThrow();
     const held = await db.selectFrom('stock_levels').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('allocated'), sql<number>`0`).as('units')).executeTakeFirstOrThrow();
+    const checkStarted = performance.now();
     const violations = await checkInvariants(db);
+    const checkSeconds = (performance.now() - checkStarted) / 1000;
 
     return this.metrics.figures({
       openAtEnd: { lines: this.book.size, backorderedUnits: Number(queued.units), allocatedUnits: Number(held.units) },
       invariants: { violations: violations.length, examples: violations.slice(0, 10) },
-      timing: { seconds, linesPerSecond: this.history.counts.orderLines / seconds },
+      timing: { seconds, linesPerSecond: this.history.counts.orderLines / seconds, checkSeconds },
     });
   }
 
@@ -289,7 +291,7 @@ class ReplaySession {
   /**
    * Runs one transaction. The replay keeps state beside the database, so a
    * transaction that the store retries after a conflict would apply that
-   * state twice: it is an error instead, and it can only happen when
+   * state twice. A retry is therefore an error. It can happen only when
    * something else writes to the database during the replay.
    */
   private async transact<T>(body: (work: Work) => Promise<T>): Promise<T> {

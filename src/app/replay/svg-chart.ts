@@ -19,8 +19,10 @@ export interface ChartOptions {
 }
 
 const WIDTH = 760;
-const HEIGHT = 240;
-const MARGIN = { left: 64, right: 16, top: 34, bottom: 34 };
+const HEIGHT = 250;
+const MARGIN = { left: 64, right: 16, top: 34, bottom: 40 };
+/** Pixels between month labels at least, so that they do not overlap. */
+const MIN_LABEL_GAP = 30;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export function renderChart(options: ChartOptions): string {
@@ -113,18 +115,27 @@ function legend(series: ChartSeries[]): string[] {
   return out;
 }
 
-/** A label under the first week of each month. */
+/**
+ * Returns a label under the first week of each month, a week counting for
+ * the month of its Thursday (as ISO weeks do). A label too close to the
+ * previous one is left out.
+ */
 function monthLabels(weeks: string[], band: number): string[] {
   const out: string[] = [];
-  let previous = '';
+  let previousMonth = '';
+  let previousX = Number.NEGATIVE_INFINITY;
   weeks.forEach((week, index) => {
-    const month = week.slice(0, 7);
-    if (month === previous) return;
-    previous = month;
+    const thursday = new Date(Date.parse(`${week}T00:00:00Z`) + 3 * 86_400_000).toISOString();
+    const month = thursday.slice(0, 7);
     const x = MARGIN.left + index * band + band / 2;
-    const name = `${MONTHS[Number(week.slice(5, 7)) - 1]}${week.slice(5, 7) === '01' || index === 0 ? ` ${week.slice(0, 4)}` : ''}`;
+    if (month === previousMonth || x - previousX < MIN_LABEL_GAP) return;
+
+    const showYear = month.endsWith('-01') || previousMonth === '';
+    previousMonth = month;
+    previousX = x;
     out.push(`<line x1="${x.toFixed(1)}" x2="${x.toFixed(1)}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom + 4}" class="grid"/>`);
-    out.push(`<text x="${x.toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" class="axis">${escapeXml(name)}</text>`);
+    out.push(`<text x="${x.toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" class="axis">${MONTHS[Number(month.slice(5, 7)) - 1]}</text>`);
+    if (showYear) out.push(`<text x="${x.toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 29}" text-anchor="middle" class="axis">${month.slice(0, 4)}</text>`);
   });
   return out;
 }

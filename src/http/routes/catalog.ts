@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { upsertLocation, upsertSku } from '../../app/catalog.js';
+import { MAX_KIT_COMPONENTS, MAX_UNITS_PER_KIT } from '../../app/kits.js';
 import { notFound } from '../../app/errors.js';
 import { readQueue, readSku } from '../../app/read-models.js';
 import type { App, RouteContext } from '../app.js';
@@ -7,6 +8,18 @@ import { decodeCursor, isText, isWholeNumber, page } from '../pagination.js';
 import {
   calendarDate, count, country, errorBody, listOf, listQuery, locationCode, skuCode, stockPolicy, text, timeZone,
 } from '../schemas.js';
+
+const kitComponent = z
+  .object({
+    sku: skuCode,
+    quantity: z
+      .number({ error: `must be a whole number from 1 to ${MAX_UNITS_PER_KIT}` })
+      .int(`must be a whole number from 1 to ${MAX_UNITS_PER_KIT}`)
+      .min(1, 'must be at least 1')
+      .max(MAX_UNITS_PER_KIT, `must be at most ${MAX_UNITS_PER_KIT}`)
+      .describe('Units of the component in one kit'),
+  })
+  .strict();
 
 export const skuBody = z
   .object({
@@ -18,6 +31,13 @@ export const skuBody = z
     handling_days: count(365).optional(),
     restock_date: calendarDate.nullable().optional(),
     release_date: calendarDate.nullable().optional(),
+    components: z
+      .array(kitComponent)
+      .min(1, 'must list at least one component; send null for a SKU that is not a kit')
+      .max(MAX_KIT_COMPONENTS, `must list at most ${MAX_KIT_COMPONENTS} components`)
+      .nullable()
+      .optional()
+      .describe('Makes the SKU a kit holding no stock of its own: the units of each component per kit. Null for an ordinary SKU; left out, a kit keeps its components.'),
   })
   .strict()
   .superRefine((body, context) => {
@@ -26,7 +46,30 @@ export const skuBody = z
     if (!limited && body.backorder_limit !== undefined && body.backorder_limit !== null) {
       context.addIssue({ code: 'custom', path: ['backorder_limit'], message: 'applies only to the backorder and preorder policies; send null or leave it out' });
     }
+    if (body.components) checkKitBody(body, body.components, context);
   });
+
+/** Checks the rules of a kit that need no stored state: distinct components and no rules a kit takes from its components. */
+function checkKitBody(body: Record<string, unknown>, components: { sku: string }[], context: z.RefinementCtx): void {
+  components.forEach((component, index) => {
+    if (components.findIndex((other) => other.sku === component.sku) !== index) {
+      context.addIssue({ code: 'custom', path: ['components', index, 'sku'], message: 'lists this SKU twice; list it once with the total quantity' });
+    }
+  });
+  const fromComponents: [string, unknown][] = [
+    ['backorder_limit', null],
+    ['lead_time_days', null],
+    ['handling_days', 0],
+    ['restock_date', null],
+    ['release_date', null],
+  ];
+  for (const [field, unset] of fromComponents) {
+    const value = body[field];
+    if (value !== undefined && value !== unset) {
+      context.addIssue({ code: 'custom', path: [field], message: 'a kit takes this from its components; leave it out and set it on the component SKUs' });
+    }
+  }
+}
 
 const skuView = z.object({
   code: z.string(),
@@ -38,6 +81,7 @@ const skuView = z.object({
   handling_days: z.number(),
   restock_date: z.string().nullable(),
   release_date: z.string().nullable(),
+  components: z.array(z.object({ sku: z.string(), quantity: z.number() })).nullable(),
   on_hand: z.number(),
   allocated: z.number(),
   available: z.number(),
@@ -102,6 +146,7 @@ export function registerCatalogRoutes(app: App, { store }: RouteContext): void {
           handlingDays: body.handling_days,
           restockDate: body.restock_date,
           releaseDate: body.release_date,
+          components: body.components,
         });
         return { created: result.created, view: await readSku(work.db, request.params.sku) };
       });

@@ -51,6 +51,7 @@ const lineView = z.object({
   estimated_ship_date: z.string().nullable().describe('The current estimate; later than the promise means a delay'),
   ship_date_basis: z.enum(['stock', 'inbound', 'restock_date', 'lead_time', 'release_date', 'unknown']).nullable(),
   queue_position: z.number().nullable(),
+  kit_line_id: z.string().nullable().describe('For a component line of a kit: the kit line, which carries the price; null otherwise'),
 });
 
 export const orderView = z.object({
