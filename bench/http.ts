@@ -9,8 +9,8 @@
  * the machine's cores with each other and with whatever else runs there, so
  * absolute figures move from run to run. The ratios of (b) and (c) to (a),
  * measured in the same run, are the figures to compare. It is a benchmark
- * and not a test: it prints figures and fails only when requests fail or
- * the invariants break.
+ * and not a test: it prints figures, and it exits with status 1 when a
+ * request fails or an invariant breaks.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ const USAGE = `Usage: npm run bench:http -- [--duration S] [--warmup S] [--conne
   --profile DIR    write a V8 CPU profile of the server process to DIR
 
 The app runs on a fresh SQLite database in a temporary folder, with the
-public rate limit raised so that it never answers 429.
+public rate limit raised so that it never returns 429.
 Results are printed and written to bench/results/http-<time>.json.`;
 
 const ADMIN_KEY = 'rsk_bench_admin';

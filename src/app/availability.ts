@@ -3,9 +3,10 @@ import { availableAt } from '../domain/allocation.js';
 import { effectivePolicy, shipsTo } from '../domain/policy.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SkuTable } from '../store/schema.js';
-import { locationRules, skuRules } from '../store/rows.js';
+import { skuRules } from '../store/rows.js';
 import { notFound } from './errors.js';
-import { shipDateForNewKits, shipDateForNewUnits, type NewDemandDate } from './ship-dates.js';
+import { loadPromiseLocations, loadSweepInput } from './promises.js';
+import { shipDateForNewKits, shipDateOfLoaded, type NewDemandDate } from './ship-dates.js';
 import type { ShipsByBasis } from '../domain/promise.js';
 import { kitAvailability } from '../domain/kits.js';
 import type { LocationRules } from '../domain/types.js';
@@ -38,8 +39,10 @@ export async function readAvailability(db: Kysely<Database>, query: Availability
   const row = await db.selectFrom('skus').selectAll().where('code', '=', query.sku).executeTakeFirst();
   if (!row) throw notFound(`SKU ${query.sku} was not found.`);
 
-  const locations = (await db.selectFrom('locations').selectAll().execute())
-    .map(locationRules)
+  // The locations, stock levels and supply are read once, for both the counts and the ship date.
+  const promiseLocations = await loadPromiseLocations(db);
+  const locations: LocationRules[] = [...promiseLocations.values()]
+    .map((location) => ({ code: location.code, priority: location.priority, shipsTo: location.shipsTo, timeZone: location.calendar.timeZone }))
     .filter((location) => shipsTo(location, query.country));
   const quantity = query.quantity ?? 1;
   const components = parseComponents(row.components);
@@ -52,14 +55,17 @@ export async function readAvailability(db: Kysely<Database>, query: Availability
     for (const component of components) {
       const componentRow = await db.selectFrom('skus').selectAll().where('code', '=', component.sku).executeTakeFirstOrThrow();
       const units = quantity * component.quantity;
-      parts.push({ perKit: component.quantity, availability: (await judgeStock(db, componentRow, locations, units, now)).result });
+      const stock = await readStock(db, component.sku);
+      parts.push({ perKit: component.quantity, availability: judgeStock(componentRow, locations, stock, units, now).result });
     }
     policy = row.policy;
     result = kitAvailability(quantity, row.low_stock_threshold, parts);
     dates = await shipDateForNewKits(db, now, components, quantity, query.country ?? null);
   } else {
-    ({ policy, result } = await judgeStock(db, row, locations, quantity, now));
-    dates = await shipDateForNewUnits(db, now, query.sku, quantity, query.country ?? null);
+    const input = await loadSweepInput(db, now, query.sku, promiseLocations);
+    if (!input) throw notFound(`SKU ${query.sku} was not found.`);
+    ({ policy, result } = judgeStock(row, locations, input.stock, quantity, now));
+    dates = await shipDateOfLoaded(db, query.sku, input, quantity, query.country ?? null);
   }
 
   const shipDate = result.orderable && dates ? dates.shipDate : null;
@@ -74,23 +80,22 @@ export async function readAvailability(db: Kysely<Database>, query: Availability
   };
 }
 
+/** Reads what is available of a SKU at each location. */
+async function readStock(db: Kysely<Database>, sku: string): Promise<{ location: string; available: number }[]> {
+  const levels = await db.selectFrom('stock_levels').select(['location', 'on_hand', 'allocated']).where('sku', '=', sku).execute();
+  return levels.map((level) => ({ location: level.location, available: availableAt({ onHand: level.on_hand, allocated: level.allocated }) }));
+}
+
 /** Judges `quantity` units of a SKU that holds stock, over the counted locations. */
-async function judgeStock(
-  db: Kysely<Database>,
+function judgeStock(
   row: Selectable<SkuTable>,
   locations: LocationRules[],
+  stock: readonly { location: string; available: number }[],
   quantity: number,
   now: Date,
-): Promise<{ policy: string; result: Availability }> {
+): { policy: string; result: Availability } {
   const counted = new Set(locations.map((l) => l.code));
-  const levels = await db
-    .selectFrom('stock_levels')
-    .select(['location', 'on_hand', 'allocated'])
-    .where('sku', '=', row.code)
-    .execute();
-  const available = levels
-    .filter((level) => counted.has(level.location))
-    .reduce((sum, level) => sum + availableAt({ onHand: level.on_hand, allocated: level.allocated }), 0);
+  const available = stock.filter((level) => counted.has(level.location)).reduce((sum, level) => sum + level.available, 0);
 
   const rules = skuRules(row);
   const policy = effectivePolicy(rules, now, locations);

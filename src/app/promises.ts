@@ -3,7 +3,7 @@ import {
   curvesAgree, dateOfUnits, stockShipDate, sweepPromises, supplyCurve, type CurveStep, type PromiseLocation, type PromiseSku, type ShipDate,
   type SweepInput,
 } from '../domain/promise.js';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database, LocationTable } from '../store/schema.js';
 
 type Reader = Kysely<Database>;
@@ -153,7 +153,7 @@ export async function loadSweepInput(db: Reader, now: Date, sku: string, locatio
     .innerJoin('purchase_orders', 'purchase_orders.id', 'purchase_order_lines.purchase_order_id')
     .select(['purchase_order_lines.id', 'purchase_orders.location', 'purchase_orders.expected_date', 'purchase_order_lines.quantity', 'purchase_order_lines.received'])
     .where('purchase_order_lines.sku', '=', sku)
-    .where('purchase_order_lines.open', '=', 1)
+    .where('purchase_order_lines.open', '=', sql.lit(1))
     .execute();
 
   return {

@@ -4,7 +4,7 @@ import { shipsTo } from '../domain/policy.js';
 import { dateOfUnits, MAIN_LOCATION, supplyCurve, sweepPromises, type ShipDate } from '../domain/promise.js';
 import type { Database } from '../store/schema.js';
 import { latestShipDate, type KitComponent } from '../domain/kits.js';
-import { loadPromiseLocations, loadQueue, loadSweepInput } from './promises.js';
+import { loadPromiseLocations, loadQueue, loadSweepInput, type LoadedInput } from './promises.js';
 
 export interface NewDemandDate {
   shipDate: ShipDate;
@@ -31,7 +31,23 @@ export async function shipDateForNewUnits(
   const locations = await loadPromiseLocations(db);
   const input = await loadSweepInput(db, now, sku, locations);
   if (!input) return null;
+  return shipDateOfLoaded(db, sku, input, quantity, country, ahead);
+}
 
+/**
+ * Does what `shipDateForNewUnits` does, on a sweep input the caller has
+ * already read with `loadSweepInput`, so that a caller that also needs the
+ * SKU's stock levels reads them once.
+ */
+export async function shipDateOfLoaded(
+  db: Kysely<Database>,
+  sku: string,
+  input: LoadedInput,
+  quantity: number,
+  country: string | null,
+  ahead = 0,
+): Promise<NewDemandDate> {
+  const { now, locations } = input;
   const eligible = new Set([...locations.values()].filter((l) => shipsTo(l, country)).map((l) => l.code));
   const scoped = {
     ...input,

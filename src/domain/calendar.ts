@@ -52,9 +52,9 @@ export function addCalendarDays(date: string, days: number): string {
   return result;
 }
 
-// Promise sweeps and replays ask for the same few hundred dates again and
-// again, and Temporal parses each string anew; these caches keep the results
-// (pure functions of the string) and are emptied when they grow past a bound.
+// Promise sweeps and replays request the same few hundred dates again and
+// again, and Temporal parses each string anew. These caches keep the
+// results, which depend on the string alone, and empty when they pass a bound.
 const CACHE_LIMIT = 10_000;
 const weekdays = new Map<string, number>();
 const shiftedDates = new Map<string, string>();

@@ -36,11 +36,23 @@ export function localeFrom(acceptLanguage: string | undefined): string {
  * worldwide; other languages use their own order.
  */
 export function formatDate(date: string, locale: string): string {
-  const language = locale.split('-')[0];
-  const formatLocale = language === 'en' ? 'en-GB' : locale;
-  return new Intl.DateTimeFormat(formatLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
-    new Date(`${date}T00:00:00Z`),
-  );
+  return dateFormatFor(locale).format(new Date(`${date}T00:00:00Z`));
+}
+
+// Building an Intl.DateTimeFormat costs about 30 times formatting with one,
+// so each locale's formatter is built once. Locales come from
+// `localeFrom`, which returns only supported ones, so the cache stays small.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
+function dateFormatFor(locale: string): Intl.DateTimeFormat {
+  let format = dateFormats.get(locale);
+  if (!format) {
+    const language = locale.split('-')[0];
+    const formatLocale = language === 'en' ? 'en-GB' : locale;
+    format = new Intl.DateTimeFormat(formatLocale, { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+    dateFormats.set(locale, format);
+  }
+  return format;
 }
 
 export interface MessageInput {

@@ -25,17 +25,17 @@ export function decodeCursor<T>(cursor: string | undefined, isKey: (key: unknown
   return key;
 }
 
-/** A text sort key, such as a code or an id; PostgreSQL cannot compare text with a NUL character in it. */
+/** Checks that a key is text, such as a code or an id, without the NUL character, which PostgreSQL rejects in text. */
 export function isText(key: unknown): key is string {
   return typeof key === 'string' && !key.includes('\u0000');
 }
 
-/** A sequence number or an offset. */
+/** Checks that a key is a sequence number or an offset: a whole number from 0. */
 export function isWholeNumber(key: unknown): key is number {
   return typeof key === 'number' && Number.isSafeInteger(key) && key >= 0;
 }
 
-/** A timestamp and an id, for lists sorted by time. */
+/** Checks that a key is a timestamp and an id, as lists sorted by time use. */
 export function isTextPair(key: unknown): key is [string, string] {
   return Array.isArray(key) && key.length === 2 && key.every(isText);
 }

@@ -301,7 +301,11 @@ function dateAround(offsetDays: number): string {
 
 const dates = fc.integer({ min: -40, max: 300 }).map(dateAround);
 
-/** Field names whose valid values the JSON schema cannot describe (a refine, an id) or should pick from the world. */
+/**
+ * Returns the values of a field that the JSON schema cannot describe (a
+ * refine, an id) or that should come from the world, or null to generate
+ * the field from its schema.
+ */
 function hintFor(name: string, schema: JsonSchema, scope: Scope): fc.Arbitrary<unknown> | null {
   switch (name) {
     case 'sku':
@@ -380,7 +384,7 @@ function validObject(schema: JsonSchema, scope: Scope): fc.Arbitrary<Record<stri
   return fc.record(shape, { requiredKeys: schema.required ?? [] }) as fc.Arbitrary<Record<string, unknown>>;
 }
 
-/** Small values near the minimum most of the time, anything in range otherwise. */
+/** Generates small values near the minimum most of the time, and anything in range otherwise. */
 function integerIn(schema: JsonSchema): fc.Arbitrary<number> {
   const min = schema.minimum ?? -1_000_000;
   const max = schema.maximum ?? 1_000_000;
@@ -499,12 +503,10 @@ function pathArbitrary(endpoint: Endpoint, world: World): fc.Arbitrary<PathChoic
       linePick: fc.nat(),
     })
     .map(({ order, sku, location, purchaseOrder, linePick }) => {
-      const values: Record<string, string> = {
-        sku,
-        code: location,
-        id: isOrderPath ? order.id : isPurchaseOrderPath ? purchaseOrder.id : 'x',
-        line_id: order.lines[linePick % order.lines.length]?.id ?? 'line_none',
-      };
+      let id = 'x';
+      if (isOrderPath) id = order.id;
+      if (isPurchaseOrderPath) id = purchaseOrder.id;
+      const values: Record<string, string> = { sku, code: location, id, line_id: order.lines[linePick % order.lines.length]?.id ?? 'line_none' };
       const url = endpoint.path.replace(/\{(\w+)\}/g, (_match, param: string) => encodeURIComponent(values[param] ?? 'x'));
       const scope: Scope = {
         world,
@@ -543,7 +545,7 @@ function jsonRequest(endpoint: Endpoint, url: string, kind: string, body: unknow
   };
 }
 
-/** A valid body for the endpoint, sometimes sent with an Idempotency-Key from a small pool so keys get reused. */
+/** Generates a valid request for the endpoint, sometimes with an Idempotency-Key from a small pool so that keys get reused. */
 function validRequestArbitrary(endpoint: Endpoint, world: World): fc.Arbitrary<FuzzRequest> {
   return pathArbitrary(endpoint, world).chain(({ url, scope }) => {
     const body = endpoint.body ? validValue(endpoint.body, 'body', scope) : fc.constant(undefined);
@@ -563,11 +565,12 @@ function validRequestArbitrary(endpoint: Endpoint, world: World): fc.Arbitrary<F
 // ---------------------------------------------------------------------------
 // Mutations of valid bodies
 
-/** A place in a body that a mutation can change: its path, schema and the object that holds it. */
+/** A field of a body that a mutation can change, with its JSON schema. */
 interface Slot {
   /** Segments from the body root: property names and array indexes. */
   path: (string | number)[];
   schema: JsonSchema;
+  /** Whether the object that contains the field requires it. */
   required: boolean;
 }
 
@@ -592,10 +595,13 @@ function slotsOf(value: unknown, schema: JsonSchema, path: (string | number)[] =
   return slots;
 }
 
-/** The field name the API gives a path: `lines[0].quantity`, or `body` for the root. */
+/** Returns the field name the API gives a path, such as `lines[0].quantity`, or `body` for the root. */
 function fieldOf(path: (string | number)[]): string {
   let name = '';
-  for (const segment of path) name += typeof segment === 'number' ? `[${segment}]` : name === '' ? segment : `.${segment}`;
+  for (const segment of path) {
+    if (typeof segment === 'number') name += `[${segment}]`;
+    else name += name === '' ? segment : `.${segment}`;
+  }
   return name === '' ? 'body' : name;
 }
 
@@ -606,7 +612,7 @@ function jsonTypeOf(value: unknown): string {
   return typeof value;
 }
 
-/** Whether a value passes the JSON-schema part of a field's rules (a refine on top may still reject it). */
+/** Tells whether a value passes the JSON-schema part of a field's rules; a refine on top may still reject it. */
 function fitsSchema(value: unknown, schema: JsonSchema): boolean {
   if (schema.anyOf) return schema.anyOf.some((option) => fitsSchema(value, option));
   if (schema.enum) return schema.enum.includes(value);
@@ -714,7 +720,7 @@ function mutationArbitrary(body: unknown, schema: JsonSchema, world: World): fc.
         return {
           kind: `unknown field ${JSON.stringify(key)} in ${fieldOf(slot.path)}`,
           body: setAt(body, [...slot.path, key], junk),
-          // The API names an unknown field by its own path; an empty or dotted key cannot be told apart, so only plain keys are checked.
+          // The API names an unknown field by its path, where an empty or dotted key cannot be distinguished, so only plain keys are checked.
           expectField: /^[A-Za-z_][A-Za-z0-9_ ]*$/.test(key) ? fieldOf([...slot.path, key]) : undefined,
         };
       },
@@ -884,8 +890,8 @@ function segmentsOf(field: string): string[] {
 
 /**
  * Field names a 400 may give for a request: the schema's fields, the keys
- * sent (and their parts, since a key such as `a.b` or `a/b` cannot be told
- * apart from a path), path parameters and the request parts.
+ * sent (and their parts, since a key such as `a.b` or `a/b` cannot be
+ * distinguished from a path), path parameters and the request parts.
  */
 function knownFieldNames(request: FuzzRequest): Set<string> {
   const names = new Set(['body', 'path', 'content-type', 'Idempotency-Key', ...request.endpoint.params, ...request.endpoint.query]);
@@ -959,8 +965,9 @@ function problemWith(request: FuzzRequest, response: ApiResponse): string | null
 
 /**
  * Sends a request with an Idempotency-Key again. A stored first response
- * (a 2xx) comes back unchanged and marked as replayed; a request that
- * stored nothing gets the same status again, since nothing changed between.
+ * (a 2xx) must come back unchanged and marked as replayed. A request that
+ * stored nothing must get the same status again, because nothing changed
+ * in between.
  */
 async function problemWithReplay(api: TestApi, request: FuzzRequest, first: ApiResponse): Promise<string | null> {
   if (request.headers['idempotency-key'] === undefined || first.status >= 500) return null;

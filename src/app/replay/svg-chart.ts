@@ -21,6 +21,8 @@ export interface ChartOptions {
 const WIDTH = 760;
 const HEIGHT = 250;
 const MARGIN = { left: 64, right: 16, top: 34, bottom: 40 };
+/** Up to this many weeks, every week gets a label; beyond, only the first week of each month. */
+const FEW_WEEKS = 10;
 /** Pixels between month labels at least, so that they do not overlap. */
 const MIN_LABEL_GAP = 30;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -47,11 +49,11 @@ export function renderChart(options: ChartOptions): string {
   parts.push(
     `<text transform="translate(14 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle" class="axis">${escapeXml(options.unit)}</text>`,
   );
-  parts.push(...monthLabels(options.weeks, band));
+  parts.push(...(options.weeks.length <= FEW_WEEKS ? weekLabels(options.weeks, band) : monthLabels(options.weeks, band)));
 
   if (options.kind === 'bars') parts.push(...bars(options, band, y, format));
   else parts.push(...lines(options, band, y, format));
-  if (options.series.length > 1) parts.push(...legend(options.series));
+  parts.push(...legend(options.series));
 
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" class="chart">` +
@@ -113,6 +115,15 @@ function legend(series: ChartSeries[]): string[] {
     x -= 8;
   }
   return out;
+}
+
+/** Returns a label under every week: the day and month of its Monday. */
+function weekLabels(weeks: string[], band: number): string[] {
+  return weeks.map((week, index) => {
+    const x = (MARGIN.left + index * band + band / 2).toFixed(1);
+    const label = `${Number(week.slice(8, 10))} ${MONTHS[Number(week.slice(5, 7)) - 1]}`;
+    return `<text x="${x}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle" class="axis">${label}</text>`;
+  });
 }
 
 /**
