@@ -153,6 +153,8 @@ export async function loadSweepInput(db: Reader, now: Date, sku: string, locatio
     .innerJoin('purchase_orders', 'purchase_orders.id', 'purchase_order_lines.purchase_order_id')
     .select(['purchase_order_lines.id', 'purchase_orders.location', 'purchase_orders.expected_date', 'purchase_order_lines.quantity', 'purchase_order_lines.received'])
     .where('purchase_order_lines.sku', '=', sku)
+    // A literal, not a parameter: SQLite re-plans a statement on every run
+    // when a parameter decides whether a partial index applies.
     .where('purchase_order_lines.open', '=', sql.lit(1))
     .execute();
 

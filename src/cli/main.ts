@@ -18,13 +18,15 @@ interface Command {
 
 const DB_OPTION = '  --db URL        SQLite file path or postgres:// URL (default RESTOCK_DB or ./data/restock.db)';
 
-const SERVE_HELP = `Usage: restock serve [--db URL] [--port N] [--host ADDRESS]
+const SERVE_HELP = `Usage: restock serve [--db URL] [--port N] [--host ADDRESS] [--demo]
 
 Migrates the database, then serves the HTTP API on HOST:PORT
 (default 127.0.0.1:4000). Stops gracefully on SIGTERM and SIGINT.
 ${DB_OPTION}
   --port N        TCP port (default PORT or 4000)
   --host ADDRESS  address to listen on (default HOST or 127.0.0.1)
+  --demo          load the demo store (a slice of a real shop's orders) into
+                  an empty database first; a database with data is left alone
 `;
 
 const MIGRATE_HELP = `Usage: restock migrate [--db URL]
@@ -119,11 +121,11 @@ async function runDatabaseCommand(command: 'serve' | 'migrate' | 'check', argv: 
     args: argv,
     options: {
       db: { type: 'string' },
-      ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
+      ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' }, demo: { type: 'boolean' } } : {}),
       ...(command === 'check' ? { json: { type: 'boolean' } } : {}),
     },
     strict: true,
-  }) as { values: { db?: string; port?: string; host?: string; json?: boolean } };
+  }) as { values: { db?: string; port?: string; host?: string; json?: boolean; demo?: boolean } };
 
   const settings = readSettings({
     ...process.env,
@@ -138,7 +140,7 @@ async function runDatabaseCommand(command: 'serve' | 'migrate' | 'check', argv: 
     case 'migrate':
       return (await import('./migrate.js')).runMigrate(settings.databaseUrl);
     case 'serve':
-      return (await import('./serve.js')).runServe(settings);
+      return (await import('./serve.js')).runServe({ ...settings, demo: values.demo ?? false });
   }
 }
 

@@ -7,7 +7,7 @@ import { forecastDemand, reorderAdvice } from './forecast.js';
  * as a generator so that a seed reproduces a run.
  */
 
-/** What one reorder review of a SKU needs. */
+/** The inputs of one reorder review of a SKU. */
 export interface ReorderReview {
   sku: string;
   /** Units demanded per day, oldest first, ending today, zeros included (see `forecastDemand`). */
@@ -72,7 +72,7 @@ export interface DeliveryRates {
   short: number;
 }
 
-/** How a purchase order is delivered. */
+/** The delivery of a purchase order: when it arrives and with how many units. */
 export interface Delivery {
   /** The day the units arrive: the expected date, or later when late. */
   arrivalDate: string;
@@ -85,8 +85,8 @@ export interface Delivery {
 }
 
 /**
- * Draws the delivery of a purchase order. A late delivery arrives 1 to
- * ⌈lead time / 2⌉ days after the expected date (at least 1), uniformly; a
+ * Draws the delivery of a purchase order. A late delivery arrives from 1 to
+ * ⌈lead time / 2⌉ days (at least 1) after the expected date, uniformly. A
  * short one brings from half the quantity up to one unit less, uniformly,
  * rounded down. Every call draws exactly four numbers, so changing a rate
  * changes no other order's draws.

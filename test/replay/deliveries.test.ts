@@ -14,10 +14,10 @@ function steadyDemand(days: number): string[] {
 }
 
 /**
- * Every purchase order arrives late and short, with the draws of seed 7.
- * The first (18 units expected Thursday 5 March) comes a day late with 15
- * units, and the second (15 units expected Wednesday 11 March) a day late
- * with 9.
+ * Replays steady demand with every purchase order late and short, with the
+ * draws of seed 7. The first (18 units expected Thursday 5 March) comes a
+ * day late with 15 units, and the second (15 units expected Wednesday 11
+ * March) a day late with 9.
  */
 async function replayLateAndShort(t: TestStore): Promise<RunFigures> {
   return replayCsv(t, steadyDemand(10), {

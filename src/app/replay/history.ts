@@ -97,10 +97,10 @@ const DAY_MS = 86_400_000;
 export type RowClass = { kind: 'order' } | { kind: 'cancellation' } | { kind: 'skipped'; reason: SkipReason };
 
 /**
- * Sorts one row: a cancellation when its invoice has the cancellation
- * prefix, skipped when it is not a product, has an invalid code, a quantity
- * of 0 or less (outside cancellations), a unit price of 0 or less, or lies
- * outside the dates; otherwise an order line.
+ * Sorts one row into order line, cancellation or skipped. A row is a
+ * cancellation when its invoice has the cancellation prefix. It is skipped
+ * when it lies outside the dates, is not a product, has an invalid code, a
+ * quantity of 0 or less (outside cancellations) or a unit price of 0 or less.
  */
 export function classifyRow(row: HistoryRow, rules: RowRules): RowClass {
   const day = dayOf(row.at);
@@ -198,8 +198,13 @@ export class HistoryBuilder {
         if (order.at < Date.parse(`${fact.firstDay}T00:00:00Z`) + 30 * DAY_MS) fact.firstMonthUnits += line.quantity;
       }
     }
-    return new Map([...facts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return new Map([...facts].sort(([a], [b]) => compareCodes(a, b)));
   }
+}
+
+function compareCodes(a: string, b: string): number {
+  if (a === b) return 0;
+  return a < b ? -1 : 1;
 }
 
 /** Returns the UTC calendar date of an epoch-milliseconds instant. */

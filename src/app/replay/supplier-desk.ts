@@ -24,12 +24,12 @@ const DAY_MS = 86_400_000;
 const READ_CHUNK = 500;
 
 /**
- * The supplier side of a replay: records each SKU's daily demand, reviews
- * the SKUs that sold (or lost inbound supply) each day with `decideReorder`,
- * issues a purchase order per SKU through the engine, and delivers it on
- * the day `drawDelivery` chose. A late order is re-dated on its expected
- * date, as a supplier's notice would, and received on the new date; a short
- * one is received in part and closed.
+ * The supplier side of a replay. It records each SKU's daily demand and
+ * reviews the SKUs that sold (or lost inbound supply) each day with
+ * `decideReorder`. It issues a purchase order per SKU through the engine
+ * and delivers it on the day that `drawDelivery` chose. A late order is
+ * re-dated on its expected date, as a supplier's notice would re-date it,
+ * and received on the new date. A short one is received in part and closed.
  */
 export class SupplierDesk {
   private readonly demand = new Map<string, { firstDay: number; daily: number[] }>();
@@ -141,7 +141,7 @@ export class SupplierDesk {
     return issued;
   }
 
-  /** The SKU's daily demand from its first sale to `day`, the last `historyDays` days of it. */
+  /** Returns the SKU's daily demand from its first sale to `day`, at most the last `historyDays` days. */
   private series(sku: string, day: string): number[] {
     const series = this.demand.get(sku);
     if (!series) return [];

@@ -4,7 +4,7 @@ import type { DatabaseKind } from '../../store/database.js';
 import type { Database } from '../../store/schema.js';
 import { Work, type Store } from '../../store/store.js';
 
-/** What a replay needs of a store: its database and transactions whose instant it controls. */
+/** The part of a store that a replay uses: its database, and transactions at instants the replay sets. */
 export interface Transactor {
   readonly db: Kysely<Database>;
   readonly kind: DatabaseKind;
