@@ -118,7 +118,7 @@ export async function upsertLocation(work: Work, code: string, input: LocationIn
     working_days: JSON.stringify(input.workingDays ?? (existing ? JSON.parse(existing.working_days) : [1, 2, 3, 4, 5])),
     holidays: JSON.stringify(input.holidays ?? (existing ? JSON.parse(existing.holidays) : [])),
     receiving_days: input.receivingDays ?? existing?.receiving_days ?? 0,
-    ships_to: input.shipsTo === undefined ? (existing?.ships_to ?? null) : input.shipsTo === null ? null : JSON.stringify(input.shipsTo),
+    ships_to: shipsToColumn(input.shipsTo, existing?.ships_to ?? null),
     priority: input.priority ?? existing?.priority ?? 100,
     updated_at: work.nowIso,
   };
@@ -166,4 +166,11 @@ async function noteQueuedSkus(work: Work): Promise<void> {
   const queued = await work.db.selectFrom('skus').select('code').where('backordered', '>', 0).orderBy('code').execute();
   const skus = await lockSkus(work, queued.map((row) => row.code));
   for (const sku of skus.keys()) noteChanged(work, sku);
+}
+
+/** Returns the stored `ships_to` text: unchanged when not given, null for everywhere, else the JSON list. */
+function shipsToColumn(requested: string[] | null | undefined, stored: string | null): string | null {
+  if (requested === undefined) return stored;
+  if (requested === null) return null;
+  return JSON.stringify(requested);
 }

@@ -96,7 +96,7 @@ async function kitsContaining(work: Work, code: string): Promise<string[]> {
     .sort();
 }
 
-/** Rejects turning a SKU into a kit while it has stock, a queue or open inbound supply, since a kit holds none of these. */
+/** Rejects turning a SKU into a kit while it has stock, a queue or open inbound supply, since a kit has none of these. */
 async function assertHoldsNothing(work: Work, code: string, backordered: number): Promise<void> {
   const stock = await work.db.selectFrom('stock_levels').select('on_hand').where('sku', '=', code).where('on_hand', '>', 0).executeTakeFirst();
   const inbound = await work.db
@@ -107,7 +107,7 @@ async function assertHoldsNothing(work: Work, code: string, backordered: number)
     .executeTakeFirst();
   if (stock || backordered > 0 || inbound) {
     throw invalidState(
-      `SKU ${code} has stock on hand, backordered units or open purchase orders, and a kit holds none; ` +
+      `SKU ${code} has stock on hand, backordered units or open purchase orders, and a kit can have none; ` +
         'count its stock out, let its queue finish and close its purchase orders first, or create the kit under a new code.',
     );
   }
@@ -121,7 +121,7 @@ export function assertHoldsStock(row: Pick<Selectable<SkuTable>, 'code' | 'compo
   const components = parseComponents(row.components);
   if (!components) return;
   const names = components.map((component) => component.sku).join(', ');
-  throw invalidState(`SKU ${row.code} is a kit and holds no stock of its own, so it cannot take ${action}; use its components (${names}) instead.`);
+  throw invalidState(`SKU ${row.code} is a kit and has no stock of its own, so it cannot take ${action}; use its components (${names}) instead.`);
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Database, LocationTable } from '../store/schema.js';
 type Reader = Kysely<Database>;
 import type { Work } from '../store/store.js';
 
-/** What a transaction did to one SKU's queue, for choosing how much to re-promise. */
+/** The changes a transaction made to one SKU's queue, used to choose how much to re-promise. */
 interface QueueChange {
   /** Units served from the front of the queue, in queue order. */
   servedFront: number;

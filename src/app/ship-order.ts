@@ -125,13 +125,7 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
       captured += amount;
     }
 
-    work.emit({
-      type: 'line.shipped',
-      orderId,
-      lineId: line.id,
-      sku: line.sku,
-      data: { quantity, location, shipment_id: shipmentId, carrier: input.carrier ?? null, tracking_number: input.trackingNumber ?? null },
-    });
+    emitShipped(work, { orderId, line, quantity, location, shipmentId, input, kit: false });
   }
 
   for (const { line, quantity, components } of kits) {
@@ -150,13 +144,7 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
       .execute();
     captured += amount;
 
-    work.emit({
-      type: 'line.shipped',
-      orderId,
-      lineId: line.id,
-      sku: line.sku,
-      data: { quantity, kit: true, location, shipment_id: shipmentId, carrier: input.carrier ?? null, tracking_number: input.trackingNumber ?? null },
-    });
+    emitShipped(work, { orderId, line, quantity, location, shipmentId, input, kit: true });
   }
 
   if (captured > 0) {
@@ -232,4 +220,25 @@ function assertShipsWhole(
       throw invalidState(`Order ${orderId} ships complete: line ${line.id} must ship all ${line.allocated} allocated units.`);
     }
   }
+}
+
+function emitShipped(
+  work: Work,
+  shipped: { orderId: string; line: { id: string; sku: string }; quantity: number; location: string; shipmentId: string; input: ShipmentInput; kit: boolean },
+): void {
+  const { orderId, line, quantity, location, shipmentId, input, kit } = shipped;
+  work.emit({
+    type: 'line.shipped',
+    orderId,
+    lineId: line.id,
+    sku: line.sku,
+    data: {
+      quantity,
+      ...(kit ? { kit: true } : {}),
+      location,
+      shipment_id: shipmentId,
+      carrier: input.carrier ?? null,
+      tracking_number: input.trackingNumber ?? null,
+    },
+  });
 }

@@ -4,7 +4,7 @@ export interface Settings {
   port: number;
   /** A SQLite file path, or a postgres:// URL. */
   databaseUrl: string;
-  /** Where the embedded database, keys and outgoing mail live. */
+  /** The folder of the embedded database and the generated keys. */
   dataDir: string;
   /** Requests per minute per client address on each public endpoint. */
   publicRateLimit: number;

@@ -24,7 +24,7 @@ export function localeFrom(acceptLanguage: string | undefined): string {
       const [canonical] = Intl.getCanonicalLocales(tag);
       if (canonical && Intl.DateTimeFormat.supportedLocalesOf([canonical]).length > 0) return canonical;
     } catch {
-      // An invalid tag is skipped, as HTTP asks of unknown languages.
+      // An invalid tag is skipped, as HTTP requires for unknown languages.
     }
   }
   return DEFAULT_LOCALE;

@@ -225,7 +225,10 @@ function supplyBuckets(input: SweepInput): Bucket[] {
       covers: [],
     });
   }
-  inbound.sort((a, b) => (a.expected === b.expected ? a.location.priority - b.location.priority || (a.id < b.id ? -1 : 1) : a.expected < b.expected ? -1 : 1));
+  inbound.sort((a, b) => {
+    if (a.expected !== b.expected) return a.expected < b.expected ? -1 : 1;
+    return a.location.priority - b.location.priority || (a.id < b.id ? -1 : 1);
+  });
 
   return [...stock, ...inbound];
 }

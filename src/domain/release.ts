@@ -43,9 +43,10 @@ export function pickTakeBacks(
   allocations: readonly LineAllocation[],
   excess: number,
 ): { lineId: string; quantity: number }[] {
-  const newestFirst = [...allocations].sort((a, b) =>
-    a.placedAt === b.placedAt ? (a.lineId < b.lineId ? 1 : -1) : a.placedAt < b.placedAt ? 1 : -1,
-  );
+  const newestFirst = [...allocations].sort((a, b) => {
+    if (a.placedAt !== b.placedAt) return a.placedAt < b.placedAt ? 1 : -1;
+    return a.lineId < b.lineId ? 1 : -1;
+  });
   return drawDown(newestFirst, excess).map(({ item, quantity }) => ({ lineId: item.lineId, quantity }));
 }
 

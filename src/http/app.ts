@@ -24,7 +24,7 @@ declare module 'fastify' {
     scope?: Scope;
   }
   interface FastifyContextConfig {
-    /** Who may call the route: `admin` (default), `public` (publishable key too) or `none` (no key). */
+    /** The keys that may call the route: `admin` (default), `public` (publishable key too) or `none` (no key). */
     access?: 'admin' | 'public' | 'none';
   }
 }
@@ -99,7 +99,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   app.addHook('onRequest', async (request, reply) => {
     metrics.startTimer(request);
-    // An unknown path answers 404 whoever asks; it reveals nothing a key protects.
+    // An unknown path gets 404 with or without a key, because it reveals nothing a key protects.
     const matched = request.routeOptions.url !== undefined;
     const access = !matched ? 'none' : (request.routeOptions.config?.access ?? (request.url.startsWith('/docs') ? 'none' : 'admin'));
     if (access === 'none') return;

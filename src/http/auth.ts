@@ -11,7 +11,7 @@ export interface ApiKeys {
 
 export interface LoadedKeys {
   keys: ApiKeys;
-  /** Where generated keys are stored; null when both came from the environment. */
+  /** The file of the generated keys; null when both came from the environment. */
   file: string | null;
   /** True when this call generated them; the caller prints them once. */
   generated: boolean;

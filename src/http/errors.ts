@@ -16,7 +16,7 @@ export function sendError(reply: FastifyReply, status: number, code: string, mes
 /**
  * Maps every failure to the error body of the contract. Validation errors
  * name each field; unexpected errors are logged with the request id and
- * answered with a generic 500 that carries no stack trace or SQL.
+ * get a generic 500 that carries no stack trace or SQL.
  */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (error instanceof RestockError) {
@@ -66,7 +66,9 @@ function fieldName(part: string, instancePath: string): string {
   const segments = instancePath.split('/').filter(Boolean);
   let name = '';
   for (const segment of segments) {
-    name += /^\d+$/.test(segment) ? `[${segment}]` : name === '' ? segment : `.${segment}`;
+    if (/^\d+$/.test(segment)) name += `[${segment}]`;
+    else if (name === '') name = segment;
+    else name += `.${segment}`;
   }
   if (part === 'body') return name === '' ? 'body' : name;
   return name === '' ? part : name;
