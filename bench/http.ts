@@ -1,7 +1,9 @@
 /**
  * HTTP benchmark: requests per second and p99 latency over loopback for
  * (a) a plain Fastify route that returns constant JSON, (b) GET
- * /v1/availability/{sku} with the publishable key, and (c) POST /v1/orders
+ * /v1/availability/{sku} with the publishable key, served from the
+ * availability cache as a product page's repeated requests are, (b0) the
+ * same request on a second app with the cache off, and (c) POST /v1/orders
  * with the admin key on one hot SKU, each on the real app over SQLite. Run
  * with `npm run bench:http -- --help`.
  *
@@ -34,7 +36,8 @@ const USAGE = `Usage: npm run bench:http -- [--duration S] [--warmup S] [--conne
   --profile DIR    write a V8 CPU profile of the server process to DIR
 
 The app runs on a fresh SQLite database in a temporary folder, with the
-public rate limit raised so that it never returns 429.
+public rate limit raised so that it never returns 429. A second app on the
+same database has the availability cache turned off, for scenario (b0).
 Results are printed and written to bench/results/http-<time>.json.`;
 
 const ADMIN_KEY = 'rsk_bench_admin';
@@ -58,10 +61,17 @@ interface Settings {
 /** Messages from the benchmark to the server process. */
 type Command = { type: 'count' } | { type: 'check' } | { type: 'stop' };
 
+/** Statements of one availability request: with the cache off, missing the cache (locations cached), and served from it. */
+interface StatementCounts {
+  cacheOff: number;
+  cacheMiss: number;
+  cacheHit: number;
+}
+
 /** Messages from the server process to the benchmark. */
 type Report =
-  | { type: 'ready'; appPort: number; constantPort: number }
-  | { type: 'count'; availability: number; order: number }
+  | { type: 'ready'; appPort: number; uncachedPort: number; constantPort: number }
+  | { type: 'count'; availability: StatementCounts; order: number }
   | { type: 'check'; violations: number; orders: number }
   | { type: 'stopped' };
 
@@ -74,11 +84,14 @@ async function serve(): Promise<void> {
   const folder = mkdtempSync(join(tmpdir(), 'restock-bench-http-'));
   const counter = new QueryCounter();
   const store = await Store.open({ url: join(folder, 'restock.db'), counter });
-  const app = await buildApp({ store, keys: { admin: ADMIN_KEY, publishable: PUBLISHABLE_KEY }, logger: false, publicRateLimit: 1_000_000_000 });
+  const keys = { admin: ADMIN_KEY, publishable: PUBLISHABLE_KEY };
+  const app = await buildApp({ store, keys, logger: false, publicRateLimit: 1_000_000_000 });
+  const uncached = await buildApp({ store, keys, logger: false, publicRateLimit: 1_000_000_000, availabilityCacheMillis: 0 });
   const constant = Fastify({ logger: false });
   constant.get('/constant', async () => ({ status: 'ok', service: 'restock' }));
 
   await app.listen({ host: '127.0.0.1', port: 0 });
+  await uncached.listen({ host: '127.0.0.1', port: 0 });
   await constant.listen({ host: '127.0.0.1', port: 0 });
   const portOf = (server: { server: { address(): unknown } }) => (server.server.address() as { port: number }).port;
 
@@ -87,6 +100,7 @@ async function serve(): Promise<void> {
     if (stopping) return;
     stopping = true;
     await constant.close();
+    await uncached.close();
     await app.close();
     await store.close();
     rmSync(folder, { recursive: true, force: true });
@@ -104,32 +118,37 @@ async function serve(): Promise<void> {
     }
 
     // Counts the statements of one request of each measured kind, sent in process; none of the timed requests is counted.
-    const statementsOf = async (request: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string }) => {
+    const statementsOf = async (
+      target: typeof app,
+      request: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string },
+    ) => {
       counter.reset();
       counter.enabled = true;
-      const response = await app.inject({ method: request.method, url: request.url, headers: request.headers, payload: request.body });
+      const response = await target.inject({ method: request.method, url: request.url, headers: request.headers, payload: request.body });
       counter.enabled = false;
       if (response.statusCode >= 300) throw new Error(`counted request failed with ${response.statusCode}: ${response.body}`);
       return counter.statements;
     };
-    return send({
-      type: 'count',
-      availability: await statementsOf(availabilityRequest()),
-      order: await statementsOf(orderRequest()),
-    });
+    const cacheOff = await statementsOf(uncached, availabilityRequest());
+    // The first request fills the caches, unless an earlier one already did. A quantity not asked for yet then
+    // misses the response cache but finds the locations, and the first request again is served from the cache.
+    await statementsOf(app, availabilityRequest());
+    const cacheMiss = await statementsOf(app, availabilityRequest(PAGE_QUANTITY + 1));
+    const cacheHit = await statementsOf(app, availabilityRequest());
+    return send({ type: 'count', availability: { cacheOff, cacheMiss, cacheHit }, order: await statementsOf(app, orderRequest()) });
   });
 
-  send({ type: 'ready', appPort: portOf(app), constantPort: portOf(constant) });
+  send({ type: 'ready', appPort: portOf(app), uncachedPort: portOf(uncached), constantPort: portOf(constant) });
 }
 
 function send(report: Report): void {
   process.send?.(report);
 }
 
-function availabilityRequest() {
+function availabilityRequest(quantity = PAGE_QUANTITY) {
   return {
     method: 'GET' as const,
-    url: `/v1/availability/TOTE-NAVY?quantity=${PAGE_QUANTITY}`,
+    url: `/v1/availability/TOTE-NAVY?quantity=${quantity}`,
     headers: { authorization: `Bearer ${PUBLISHABLE_KEY}` },
   };
 }
@@ -314,6 +333,7 @@ async function main(): Promise<void> {
   try {
     const ready = await server.next('ready');
     const appBase = `http://127.0.0.1:${ready.appPort}`;
+    const uncachedBase = `http://127.0.0.1:${ready.uncachedPort}`;
     const constantBase = `http://127.0.0.1:${ready.constantPort}`;
     await seed(appBase);
 
@@ -327,13 +347,14 @@ async function main(): Promise<void> {
 
     const constantFirst = await measure('(a) constant JSON route', { url: `${constantBase}/constant` }, settings);
     const availability = await measure(`(b) GET /v1/availability/{sku}?quantity=${PAGE_QUANTITY}`, { ...availabilityRequest(), url: `${appBase}${availabilityRequest().url}` }, settings);
+    const uncachedAvailability = await measure('(b0) the same, availability cache off', { ...availabilityRequest(), url: `${uncachedBase}${availabilityRequest().url}` }, settings);
     const orders = await measure('(c) POST /v1/orders, one hot SKU', { ...orderRequest(), url: `${appBase}/v1/orders` }, settings);
     const constantLast = await measure('(a) constant JSON route, again', { url: `${constantBase}/constant` }, settings);
 
     const check = await server.ask('check', 300_000);
     const after = machineInfo();
     const baseline = (constantFirst.requestsPerSecond + constantLast.requestsPerSecond) / 2;
-    const figures: Figure[] = [constantFirst, availability, orders, constantLast].map((figure) => ({
+    const figures: Figure[] = [constantFirst, availability, uncachedAvailability, orders, constantLast].map((figure) => ({
       ...figure,
       ratioToConstant: figure === constantFirst || figure === constantLast ? null : round(figure.requestsPerSecond / baseline, 3),
     }));
@@ -365,7 +386,7 @@ async function main(): Promise<void> {
 function printFigures(
   figures: Figure[],
   baseline: number,
-  counted: { availability: number; order: number },
+  counted: { availability: StatementCounts; order: number },
   check: { violations: number; orders: number },
   before: MachineInfo,
   after: MachineInfo,
@@ -386,7 +407,11 @@ function printFigures(
     ),
   );
   console.log(`\nRatios are to the mean of the two constant runs, ${formatNumber(baseline)} req/s.`);
-  console.log(`Statements per request (SQLite, counted in process): availability ${counted.availability}, order ${counted.order}.`);
+  const { cacheOff, cacheMiss, cacheHit } = counted.availability;
+  console.log(
+    `Statements per request (SQLite, counted in process): availability ${cacheOff} with the cache off, ` +
+      `${cacheMiss} on a cache miss, ${cacheHit} from the cache; order ${counted.order}.`,
+  );
   console.log(`Orders stored: ${formatNumber(check.orders)}; broken invariants afterwards: ${check.violations}.`);
   console.log(`Load average before ${before.load.join(' ')}, after ${after.load.join(' ')}.`);
   console.log('autocannon and the servers share the same cores, so compare the ratios, not the absolute figures.');

@@ -3,7 +3,8 @@ import { isReadyToShip, orderStatusOf, statusOf } from '../domain/order-status.j
 import { kitLineStatus } from '../domain/kits.js';
 import type { LineCounts, LocationRules, ShipPolicy } from '../domain/types.js';
 import { addBackordered } from '../store/rows.js';
-import type { OrderLineTable } from '../store/schema.js';
+import type { OrderLineTable, OrderTable } from '../store/schema.js';
+import { updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
 import type { MovementInput, Work } from '../store/store.js';
 import { noteChanged, noteServedFront } from './promises.js';
 
@@ -49,6 +50,29 @@ export async function saveLineCounts(work: Work, line: LineRow): Promise<void> {
     })
     .where('id', '=', line.id)
     .execute();
+}
+
+/** The unit counts and status of order lines, keyed by line id, with one UPDATE per 200 lines. */
+const LINE_COUNTS: BulkUpdate = {
+  table: 'order_lines',
+  key: 'id',
+  columns: [
+    { name: 'allocated', type: 'integer', mode: 'set' },
+    { name: 'backordered', type: 'integer', mode: 'set' },
+    { name: 'shipped', type: 'integer', mode: 'set' },
+    { name: 'cancelled', type: 'integer', mode: 'set' },
+    { name: 'status', type: 'text', mode: 'set' },
+  ],
+};
+
+/** Writes several lines' unit counts and the statuses they imply, like `saveLineCounts` for each. */
+export async function saveLinesCounts(work: Work, lines: readonly LineRow[]): Promise<void> {
+  const rows = new Map<string, BulkValue[]>();
+  for (const line of lines) {
+    line.status = statusOf(countsOf(line));
+    rows.set(line.id, [line.allocated, line.backordered, line.shipped, line.cancelled, line.status]);
+  }
+  await updateByKey(work, LINE_COUNTS, rows);
 }
 
 /**
@@ -207,11 +231,33 @@ export async function refreshOrders(work: Work, orderIds: Iterable<string>): Pro
     .select(['id', 'order_id', 'kit_line_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled', 'status'])
     .where('order_id', 'in', ids)
     .execute();
+  await refreshLoadedOrders(work, orders, lines);
+}
+
+/** An order's columns that `refreshLoadedOrders` reads. */
+export type OrderState = Pick<OrderTable, 'id' | 'status' | 'ship_policy' | 'ready_to_ship_at'>;
+
+/** An order line's columns that `refreshLoadedOrders` reads. */
+export type OrderLineState = LineCounts & { id: string; order_id: string; kit_line_id: string | null; status: string };
+
+/**
+ * Refreshes order statuses like `refreshOrders`, for orders whose rows and
+ * every line the caller has already read and kept equal to the stored values.
+ */
+export async function refreshLoadedOrders(work: Work, orders: readonly OrderState[], lines: readonly OrderLineState[]): Promise<void> {
   const kitLineIds = new Set(lines.map((line) => line.kit_line_id).filter((id) => id !== null));
   await refreshKitLineStatuses(work, lines, kitLineIds);
 
+  const linesByOrder = new Map<string, OrderLineState[]>();
+  for (const line of lines) {
+    if (kitLineIds.has(line.id)) continue;
+    const list = linesByOrder.get(line.order_id);
+    if (list) list.push(line);
+    else linesByOrder.set(line.order_id, [line]);
+  }
+
   for (const order of orders) {
-    const counts = lines.filter((line) => line.order_id === order.id && !kitLineIds.has(line.id));
+    const counts = linesByOrder.get(order.id) ?? [];
     const status = orderStatusOf(counts);
     const ready = isReadyToShip(order.ship_policy as ShipPolicy, counts);
     const readyAt = ready ? (order.ready_to_ship_at ?? work.nowIso) : null;
@@ -231,7 +277,7 @@ export async function refreshOrders(work: Work, orderIds: Iterable<string>): Pro
 
 async function refreshKitLineStatuses(
   work: Work,
-  lines: (LineCounts & { id: string; kit_line_id: string | null; status: string })[],
+  lines: readonly OrderLineState[],
   kitLineIds: Set<string>,
 ): Promise<void> {
   for (const kit of lines.filter((line) => kitLineIds.has(line.id))) {

@@ -6,6 +6,7 @@ import type { Database, SkuTable } from '../store/schema.js';
 import { skuRules } from '../store/rows.js';
 import { notFound } from './errors.js';
 import { loadPromiseLocations, loadSweepInput } from './promises.js';
+import type { PromiseLocation } from '../domain/promise.js';
 import { shipDateForNewKits, shipDateOfLoaded, type NewDemandDate } from './ship-dates.js';
 import type { ShipsByBasis } from '../domain/promise.js';
 import { kitAvailability } from '../domain/kits.js';
@@ -17,6 +18,12 @@ export interface AvailabilityQuery {
   quantity?: number;
   /** Counts only the locations that ship to this ISO 3166 country. */
   country?: string | null;
+}
+
+/** Sources of the inputs of `readAvailability` that change rarely; each defaults to reading the database. */
+export interface AvailabilitySources {
+  /** Returns every location with its calendar, such as from a cache that a write in this process clears. */
+  locations?: () => Promise<Map<string, PromiseLocation>>;
 }
 
 export interface AvailabilityView extends Availability {
@@ -35,12 +42,17 @@ export interface AvailabilityView extends Availability {
  * counts are in kits and each component is judged for the units that many
  * kits take (see `kitAvailability`); it ships by the latest of their dates.
  */
-export async function readAvailability(db: Kysely<Database>, query: AvailabilityQuery, now: Date): Promise<AvailabilityView> {
+export async function readAvailability(
+  db: Kysely<Database>,
+  query: AvailabilityQuery,
+  now: Date,
+  sources: AvailabilitySources = {},
+): Promise<AvailabilityView> {
   const row = await db.selectFrom('skus').selectAll().where('code', '=', query.sku).executeTakeFirst();
   if (!row) throw notFound(`SKU ${query.sku} was not found.`);
 
   // The locations, stock levels and supply are read once, for both the counts and the ship date.
-  const promiseLocations = await loadPromiseLocations(db);
+  const promiseLocations = await (sources.locations ?? (() => loadPromiseLocations(db)))();
   const locations: LocationRules[] = [...promiseLocations.values()]
     .map((location) => ({ code: location.code, priority: location.priority, shipsTo: location.shipsTo, timeZone: location.calendar.timeZone }))
     .filter((location) => shipsTo(location, query.country));

@@ -8,6 +8,7 @@ import { LINE_COLUMNS, refreshOrders, saveLineCounts, type LineRow } from './all
 import { invalidState, notFound } from './errors.js';
 import { kitLineStatus, perKitOf } from '../domain/kits.js';
 import { releaseAllocation, serveFreeStock } from './stock.js';
+import { insertRefund } from './refunds.js';
 
 export interface CancellationInput {
   /** Without lines, everything not yet shipped is cancelled. */
@@ -117,8 +118,9 @@ export async function cancelLineUnits(
 }
 
 /**
- * Adds `amount` to the order's refunded money and writes `refund.requested`
- * for the payment system to pay it back. Does nothing for zero. The caller
+ * Adds `amount` to the order's refunded money, records a refund due within 7
+ * working days, and writes `refund.requested` for the payment system to pay
+ * it back. Does nothing for zero. The caller
  * has already added the amount to the refunded money of the lines.
  */
 export async function requestRefund(
@@ -134,7 +136,12 @@ export async function requestRefund(
     .set((eb) => ({ refunded: eb('refunded', '+', amount), updated_at: work.nowIso }))
     .where('id', '=', order.id)
     .execute();
-  work.emit({ type: 'refund.requested', orderId: order.id, data: { amount, currency: order.currency, reason } });
+  const refund = await insertRefund(work, order, amount, reason);
+  work.emit({
+    type: 'refund.requested',
+    orderId: order.id,
+    data: { refund_id: refund.id, amount, currency: order.currency, reason, due_by: refund.dueBy },
+  });
 }
 
 /**

@@ -4,8 +4,11 @@ import { amountFor } from '../domain/money.js';
 import { isReadyToShip, orderStatusOf, statusOf } from '../domain/order-status.js';
 import { effectivePolicy, shipsTo } from '../domain/policy.js';
 import type { CaptureMode, LevelState, LineCounts, LineStatus, LocationRules, ShipPolicy, SkuRules } from '../domain/types.js';
-import { addBackordered, loadLocations, locationRules, lockLevels, lockSkus, skuRules } from '../store/rows.js';
-import type { Work } from '../store/store.js';
+import type { Insertable } from 'kysely';
+import { addBackorderedMany, loadLocations, locationRules, lockLevels, lockSkus, skuRules } from '../store/rows.js';
+import { insertRows } from '../store/bulk.js';
+import type { LineAllocationTable } from '../store/schema.js';
+import type { MovementInput, Work } from '../store/store.js';
 import { noteAllocated, noteAppended, noteQueueReordered } from './promises.js';
 import { kitsOfRows, loadKits } from './kits.js';
 
@@ -40,11 +43,33 @@ export async function placeOrders(work: Work, inputs: readonly PlaceOrderInput[]
   const { state, kits } = await loadSkuStates(work, skuCodes);
   const locations = [...(await loadLocations(work)).values()].map(locationRules);
 
+  const pending: PendingStock = { allocations: [], movements: [], backordered: new Map() };
   const outcomes: PlaceOrderOutcome[] = [];
   for (const input of inputs) {
-    outcomes.push(await placeOne(work, input, state, kits, locations));
+    outcomes.push(await placeOne(work, input, state, kits, locations, pending));
   }
+  await writePendingStock(work, pending);
   return outcomes;
+}
+
+/**
+ * Stock writes of a `placeOrders` call, made together at its end. Nothing
+ * in the call reads allocations, stock levels or queue totals from the
+ * database (`state` contains the current values), so the writes can wait.
+ */
+interface PendingStock {
+  allocations: Insertable<LineAllocationTable>[];
+  movements: MovementInput[];
+  /** Units backordered per SKU, to add to its queue total. */
+  backordered: Map<string, number>;
+}
+
+async function writePendingStock(work: Work, pending: PendingStock): Promise<void> {
+  await insertRows(work, 'line_allocations', pending.allocations);
+  // Allocations only raise `allocated`, so the summed change passes the
+  // level's CHECK exactly when each step would.
+  if (pending.movements.length > 0) await work.moveStocks(pending.movements);
+  await addBackorderedMany(work, pending.backordered);
 }
 
 /**
@@ -80,6 +105,7 @@ async function placeOne(
   state: Map<string, SkuState>,
   kits: KitCatalog,
   locations: LocationRules[],
+  pending: PendingStock,
 ): Promise<PlaceOrderOutcome> {
   const eligible = locations.filter((location) => shipsTo(location, input.shippingCountry));
   const expanded = expandKits(input.lines, kits);
@@ -146,11 +172,7 @@ async function placeOne(
     ship_date_basis: null,
     kit_line_id: line.kitLineId,
   }));
-  // Kit components can make an order longer than its requested lines, so
-  // rows go in chunks that stay within SQLite's limit on bound parameters.
-  for (let start = 0; start < rows.length; start += LINE_INSERT_CHUNK) {
-    await work.db.insertInto('order_lines').values(rows.slice(start, start + LINE_INSERT_CHUNK)).execute();
-  }
+  await insertRows(work, 'order_lines', rows);
 
   work.emit({
     type: 'order.placed',
@@ -159,14 +181,12 @@ async function placeOne(
   });
 
   for (const line of lines) {
-    if (line.plan) await bindPlannedStock(work, orderId, line.id, line.plan, state.get(line.plan.sku)!, priority);
+    if (line.plan) await bindPlannedStock(work, orderId, line.id, line.plan, state.get(line.plan.sku)!, priority, pending);
   }
 
   if (ready) work.emit({ type: 'order.ready_to_ship', orderId, data: { ship_policy: shipPolicy } });
   return { accepted: true, orderId };
 }
-
-const LINE_INSERT_CHUNK = 500;
 
 /** An order line about to be written. */
 interface NewLine {
@@ -252,27 +272,25 @@ async function bindPlannedStock(
   plan: { sku: string; allocations: { location: string; quantity: number }[]; backordered: number },
   state: SkuState,
   priority: number,
+  pending: PendingStock,
 ): Promise<void> {
   for (const { location, quantity } of plan.allocations) {
-    await work.db
-      .insertInto('line_allocations')
-      .values({
-        line_id: lineId,
-        location,
-        order_id: orderId,
-        sku: plan.sku,
-        quantity,
-        placed_at: work.nowIso,
-        allocated_at: work.newId(''),
-      })
-      .execute();
-    await work.moveStock({ sku: plan.sku, location, kind: 'allocation', onHandDelta: 0, allocatedDelta: quantity, orderId, lineId });
+    pending.allocations.push({
+      line_id: lineId,
+      location,
+      order_id: orderId,
+      sku: plan.sku,
+      quantity,
+      placed_at: work.nowIso,
+      allocated_at: work.newId(''),
+    });
+    pending.movements.push({ sku: plan.sku, location, kind: 'allocation', onHandDelta: 0, allocatedDelta: quantity, orderId, lineId });
     state.levels.get(location)!.allocated += quantity;
     work.emit({ type: 'line.allocated', orderId, lineId, sku: plan.sku, data: { quantity, location, cause: 'order_placed' } });
   }
 
   if (plan.backordered > 0) {
-    await addBackordered(work, plan.sku, plan.backordered);
+    pending.backordered.set(plan.sku, (pending.backordered.get(plan.sku) ?? 0) + plan.backordered);
     state.rules.backordered += plan.backordered;
     work.emit({ type: 'line.backordered', orderId, lineId, sku: plan.sku, data: { quantity: plan.backordered, cause: 'order_placed' } });
     if (await waitsAtQueueEnd(work, plan.sku, priority)) noteAppended(work, plan.sku, lineId);

@@ -7,6 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, LocationTable } from '../store/schema.js';
 
 type Reader = Kysely<Database>;
+import { updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
 import type { Work } from '../store/store.js';
 
 /** The changes a transaction made to one SKU's queue, used to choose how much to re-promise. */
@@ -88,37 +89,62 @@ async function refreshPromises(work: Work): Promise<void> {
   changes.delete(work);
 
   const locations = await loadPromiseLocations(work.db);
-  for (const [sku, change] of [...perSku].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await refreshSku(work, sku, change, locations);
+  const estimates = new EstimateWriter(work);
+  const curves = new Map<string, BulkValue[]>();
+  const skus = [...perSku.keys()].sort();
+
+  // Each SKU's inputs and writes concern only that SKU, so its inputs can be
+  // read with those of the other SKUs before any of them is refreshed.
+  for (let start = 0; start < skus.length; start += READ_CHUNK) {
+    const chunk = skus.slice(start, start + READ_CHUNK);
+    const inputs = await loadSweepInputs(work.db, work.now, chunk, locations);
+    const allocated = await readAllocatedLines(work.db, chunk.flatMap((sku) => [...perSku.get(sku)!.allocated]));
+
+    for (const sku of chunk) {
+      const input = inputs.get(sku);
+      if (!input) continue;
+      const curve = await refreshSku(work, sku, perSku.get(sku)!, input, locations, allocated, estimates);
+      if (curve !== input.storedCurveText) curves.set(sku, [curve]);
+    }
   }
+
+  await estimates.save();
+  await updateByKey(work, PROMISE_CURVES, curves);
 }
 
-async function refreshSku(work: Work, sku: string, change: QueueChange, locations: Map<string, PromiseLocation>): Promise<void> {
-  const input = await loadSweepInput(work.db, work.now, sku, locations);
-  if (!input) return;
+const READ_CHUNK = 500;
 
+const PROMISE_CURVES: BulkUpdate = { table: 'skus', key: 'code', columns: [{ name: 'promise_curve', type: 'text', mode: 'set' }] };
+
+/** Re-promises one SKU's lines; returns the text of its supply curve, to store when it changed. */
+async function refreshSku(
+  work: Work,
+  sku: string,
+  change: QueueChange,
+  input: LoadedInput,
+  locations: Map<string, PromiseLocation>,
+  allocated: AllocatedLines,
+  estimates: EstimateWriter,
+): Promise<string> {
   const curve = supplyCurve(input);
   const stored = input.storedCurve;
   const restricted = [...locations.values()].some((location) => location.shipsTo !== null);
 
-  if (change.allocated.size > 0) await promiseAllocatedLines(work, sku, [...change.allocated], input, locations);
+  if (change.allocated.size > 0) await promiseAllocatedLines(estimates, sku, change.allocated, input, locations, allocated);
 
   const keptUnits = stored ? stored.queueUnits - change.servedFront : 0;
   const incremental =
     stored !== null && !change.sweepAll && !restricted && keptUnits >= 0 && curvesAgree(stored, curve, change.servedFront, keptUnits);
 
   if (incremental) {
-    if (change.servedFront > 0) await promiseQueueFront(work, sku, curve);
-    await promiseAppendedLines(work, change.appended, curve, keptUnits);
+    if (change.servedFront > 0) await promiseQueueFront(work, estimates, sku, curve);
+    await promiseAppendedLines(work, estimates, change.appended, curve, keptUnits);
   } else {
-    await sweepWholeQueue(work, sku, input);
+    await sweepWholeQueue(work, estimates, sku, input);
   }
 
   const saved: StoredCurve = { steps: curve.steps, fallback: { date: curve.fallback.date, basis: curve.fallback.basis }, queueUnits: input.queueUnits };
-  const text = JSON.stringify(saved);
-  if (text !== input.storedCurveText) {
-    await work.db.updateTable('skus').set({ promise_curve: text }).where('code', '=', sku).execute();
-  }
+  return JSON.stringify(saved);
 }
 
 export async function loadPromiseLocations(db: Reader): Promise<Map<string, PromiseLocation>> {
@@ -144,35 +170,63 @@ export type LoadedInput = Omit<SweepInput, 'queue'> & { storedCurve: StoredCurve
 
 /** Reads what a promise sweep of one SKU needs, except its queue; null for an unknown SKU. */
 export async function loadSweepInput(db: Reader, now: Date, sku: string, locations: Map<string, PromiseLocation>): Promise<LoadedInput | null> {
-  const row = await db.selectFrom('skus').selectAll().where('code', '=', sku).executeTakeFirst();
-  if (!row) return null;
+  return (await loadSweepInputs(db, now, [sku], locations)).get(sku) ?? null;
+}
 
-  const levels = await db.selectFrom('stock_levels').select(['location', 'on_hand', 'allocated']).where('sku', '=', sku).execute();
+/**
+ * Reads what promise sweeps of several SKUs need, except their queues, with
+ * three statements for all of them. Unknown SKUs are left out. SQLite allows
+ * 32,766 bound parameters, so callers pass a few hundred SKUs at a time.
+ */
+export async function loadSweepInputs(db: Reader, now: Date, skus: readonly string[], locations: Map<string, PromiseLocation>): Promise<Map<string, LoadedInput>> {
+  const inputs = new Map<string, LoadedInput>();
+  if (skus.length === 0) return inputs;
+
+  const rows = await db.selectFrom('skus').selectAll().where('code', 'in', skus).execute();
+  const levels = await db.selectFrom('stock_levels').select(['sku', 'location', 'on_hand', 'allocated']).where('sku', 'in', skus).execute();
   const supply = await db
     .selectFrom('purchase_order_lines')
     .innerJoin('purchase_orders', 'purchase_orders.id', 'purchase_order_lines.purchase_order_id')
-    .select(['purchase_order_lines.id', 'purchase_orders.location', 'purchase_orders.expected_date', 'purchase_order_lines.quantity', 'purchase_order_lines.received'])
-    .where('purchase_order_lines.sku', '=', sku)
+    .select([
+      'purchase_order_lines.id', 'purchase_order_lines.sku', 'purchase_orders.location', 'purchase_orders.expected_date',
+      'purchase_order_lines.quantity', 'purchase_order_lines.received',
+    ])
+    .where('purchase_order_lines.sku', 'in', skus)
     // A literal, not a parameter: SQLite re-plans a statement on every run
     // when a parameter decides whether a partial index applies.
     .where('purchase_order_lines.open', '=', sql.lit(1))
     .execute();
 
-  return {
-    now,
-    sku: promiseSku(row, now, locations),
-    locations,
-    stock: levels.map((level) => ({ location: level.location, available: Math.max(0, level.on_hand - level.allocated) })),
-    supply: supply.map((line) => ({
-      id: line.id,
-      location: line.location,
-      expectedDate: line.expected_date,
-      quantity: Math.max(0, line.quantity - line.received),
-    })),
-    storedCurve: row.promise_curve === null ? null : (JSON.parse(row.promise_curve) as StoredCurve),
-    storedCurveText: row.promise_curve,
-    queueUnits: row.backordered,
-  };
+  const stock = groupBySku(levels, (level) => ({ location: level.location, available: Math.max(0, level.on_hand - level.allocated) }));
+  const inbound = groupBySku(supply, (line) => ({
+    id: line.id,
+    location: line.location,
+    expectedDate: line.expected_date,
+    quantity: Math.max(0, line.quantity - line.received),
+  }));
+  for (const row of rows) {
+    inputs.set(row.code, {
+      now,
+      sku: promiseSku(row, now, locations),
+      locations,
+      stock: stock.get(row.code) ?? [],
+      supply: inbound.get(row.code) ?? [],
+      storedCurve: row.promise_curve === null ? null : (JSON.parse(row.promise_curve) as StoredCurve),
+      storedCurveText: row.promise_curve,
+      queueUnits: row.backordered,
+    });
+  }
+  return inputs;
+}
+
+function groupBySku<R extends { sku: string }, T>(rows: readonly R[], convert: (row: R) => T): Map<string, T[]> {
+  const grouped = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.sku);
+    if (list) list.push(convert(row));
+    else grouped.set(row.sku, [convert(row)]);
+  }
+  return grouped;
 }
 
 /**
@@ -194,14 +248,13 @@ export function promiseSku(
   };
 }
 
-async function sweepWholeQueue(work: Work, sku: string, input: LoadedInput): Promise<void> {
+async function sweepWholeQueue(work: Work, estimates: EstimateWriter, sku: string, input: LoadedInput): Promise<void> {
   const queue = await loadQueue(work.db, sku);
   const { lines } = sweepPromises({
     ...input,
     queue: queue.map((line) => ({ id: line.id, backordered: line.backordered, shippingCountry: line.shipping_country })),
   });
-  await saveEstimates(
-    work,
+  await estimates.add(
     sku,
     queue.map((line, index) => ({ line, date: lines[index]! })),
   );
@@ -226,14 +279,20 @@ export async function loadQueue(db: Reader, sku: string, limit?: number) {
  * served, it waits for fewer units than its date was computed for, so its
  * date may be earlier. Every line behind it still waits for the same units.
  */
-async function promiseQueueFront(work: Work, sku: string, curve: ReturnType<typeof supplyCurve>): Promise<void> {
+async function promiseQueueFront(work: Work, estimates: EstimateWriter, sku: string, curve: ReturnType<typeof supplyCurve>): Promise<void> {
   const [front] = await loadQueue(work.db, sku, 1);
   if (!front) return;
   const date = dateOfUnits(curve, 0, front.backordered);
-  await saveEstimate(work, sku, front, { ...date, estimate: date.basis === 'restock_date' || date.basis === 'lead_time', inboundLineId: null });
+  await estimates.add(sku, [{ line: front, date: { ...date, estimate: date.basis === 'restock_date' || date.basis === 'lead_time', inboundLineId: null } }]);
 }
 
-async function promiseAppendedLines(work: Work, lineIds: string[], curve: ReturnType<typeof supplyCurve>, keptUnits: number): Promise<void> {
+async function promiseAppendedLines(
+  work: Work,
+  estimates: EstimateWriter,
+  lineIds: string[],
+  curve: ReturnType<typeof supplyCurve>,
+  keptUnits: number,
+): Promise<void> {
   if (lineIds.length === 0) return;
 
   const rows = await work.db
@@ -247,35 +306,61 @@ async function promiseAppendedLines(work: Work, lineIds: string[], curve: Return
     if (!line || line.backordered === 0) continue;
     const date = dateOfUnits(curve, end, end + line.backordered);
     end += line.backordered;
-    await saveEstimate(work, line.sku, line, { ...date, estimate: date.basis === 'restock_date' || date.basis === 'lead_time', inboundLineId: null });
+    await estimates.add(line.sku, [{ line, date: { ...date, estimate: date.basis === 'restock_date' || date.basis === 'lead_time', inboundLineId: null } }]);
   }
 }
 
+/** Lines that left a queue or were allocated at placement, with the locations that hold their units. */
+interface AllocatedLines {
+  lines: Map<string, EstimatedLine & { backordered: number }>;
+  locations: Map<string, string[]>;
+}
+
+/** Reads the lines and their open allocations, a few hundred lines per statement. */
+async function readAllocatedLines(db: Reader, lineIds: readonly string[]): Promise<AllocatedLines> {
+  const found: AllocatedLines = { lines: new Map(), locations: new Map() };
+  for (let start = 0; start < lineIds.length; start += READ_CHUNK) {
+    const ids = lineIds.slice(start, start + READ_CHUNK);
+    const lines = await db
+      .selectFrom('order_lines')
+      .select(['id', 'order_id', 'backordered', 'promised_ship_date', 'estimated_ship_date', 'ship_date_basis'])
+      .where('id', 'in', ids)
+      .execute();
+    for (const line of lines) found.lines.set(line.id, line);
+
+    const allocations = await db.selectFrom('line_allocations').select(['line_id', 'location']).where('line_id', 'in', ids).where('quantity', '>', 0).execute();
+    for (const allocation of allocations) {
+      const codes = found.locations.get(allocation.line_id);
+      if (codes) codes.push(allocation.location);
+      else found.locations.set(allocation.line_id, [allocation.location]);
+    }
+  }
+  return found;
+}
+
+/** Dates each fully allocated line by the latest stock ship date of the locations holding its units. */
 async function promiseAllocatedLines(
-  work: Work,
+  estimates: EstimateWriter,
   sku: string,
-  lineIds: string[],
+  lineIds: Set<string>,
   input: LoadedInput,
   locations: Map<string, PromiseLocation>,
+  allocated: AllocatedLines,
 ): Promise<void> {
-  const lines = await work.db
-    .selectFrom('order_lines')
-    .select(['id', 'order_id', 'backordered', 'promised_ship_date', 'estimated_ship_date', 'ship_date_basis'])
-    .where('id', 'in', lineIds)
-    .execute();
-  const allocations = await work.db.selectFrom('line_allocations').select(['line_id', 'location']).where('line_id', 'in', lineIds).where('quantity', '>', 0).execute();
-
-  for (const line of lines) {
-    if (line.backordered > 0) continue;
+  const entries: { line: EstimatedLine; date: ShipDate }[] = [];
+  for (const id of [...lineIds].sort()) {
+    const line = allocated.lines.get(id);
+    if (!line || line.backordered > 0) continue;
     let latest: ShipDate | null = null;
-    for (const allocation of allocations.filter((a) => a.line_id === line.id)) {
-      const location = locations.get(allocation.location);
+    for (const code of allocated.locations.get(id) ?? []) {
+      const location = locations.get(code);
       if (!location) continue;
       const date = stockShipDate(input, location);
       if (latest === null || (date.date ?? '') > (latest.date ?? '')) latest = date;
     }
-    if (latest) await saveEstimate(work, sku, line, latest);
+    if (latest) entries.push({ line, date: latest });
   }
+  await estimates.add(sku, entries);
 }
 
 type EstimatedLine = {
@@ -286,46 +371,69 @@ type EstimatedLine = {
   ship_date_basis: string | null;
 };
 
-/** Writes a line's estimate, its first promise, and a `promise.changed` event when the estimate moved. */
-async function saveEstimate(work: Work, sku: string, line: EstimatedLine, date: ShipDate): Promise<void> {
-  await saveEstimates(work, sku, [{ line, date }]);
-}
-
 const UPDATE_CHUNK = 500;
 
 /**
- * Writes the estimates that changed, with one UPDATE per distinct date and
- * basis (a whole sweep has few distinct dates, however long the queue), and
- * a `promise.changed` event per line whose estimate moved.
+ * Collects the estimates of one refresh and writes them at its end, with one
+ * UPDATE per distinct date and basis across all its SKUs (a whole sweep has
+ * few distinct dates, however long the queue). Each `promise.changed` event
+ * is emitted when its estimate is added. A line read again before the
+ * writes is seen with its pending estimate.
  */
-async function saveEstimates(work: Work, sku: string, entries: { line: EstimatedLine; date: ShipDate }[]): Promise<void> {
-  const groups = new Map<string, { date: string | null; basis: string; ids: string[] }>();
+class EstimateWriter {
+  private readonly pending = new Map<string, { estimated: string | null; basis: string; promised: string | null }>();
 
-  for (const { line, date } of entries) {
-    // A line whose date is still unknown has no first promise to write, so a
-    // sweep leaves it alone instead of rewriting it with the same values.
-    const unchanged = line.estimated_ship_date === date.date && line.ship_date_basis === date.basis;
-    if (unchanged && (line.promised_ship_date !== null || date.date === null)) continue;
+  constructor(private readonly work: Work) {}
 
-    const key = `${date.date}|${date.basis}`;
-    const group = groups.get(key) ?? { date: date.date, basis: date.basis, ids: [] };
-    group.ids.push(line.id);
-    groups.set(key, group);
-    if (line.ship_date_basis !== null && line.estimated_ship_date !== date.date) emitPromiseChanged(work, sku, line, date);
+  /** Adds the estimates that changed, and a `promise.changed` event per line whose estimate moved. */
+  async add(sku: string, entries: { line: EstimatedLine; date: ShipDate }[]): Promise<void> {
+    for (const entry of entries) {
+      const line = this.current(entry.line);
+      const { date } = entry;
+      // A line whose date is still unknown has no first promise to write, so a
+      // sweep leaves it alone instead of rewriting it with the same values.
+      const unchanged = line.estimated_ship_date === date.date && line.ship_date_basis === date.basis;
+      if (unchanged && (line.promised_ship_date !== null || date.date === null)) continue;
+
+      // The UPDATE keeps an existing promise, so a second estimate of one
+      // line must wait until the first is written.
+      if (this.pending.has(line.id)) await this.save();
+      this.pending.set(line.id, { estimated: date.date, basis: date.basis, promised: line.promised_ship_date ?? date.date });
+      if (line.ship_date_basis !== null && line.estimated_ship_date !== date.date) emitPromiseChanged(this.work, sku, line, date);
+    }
   }
 
-  for (const group of groups.values()) {
-    for (let start = 0; start < group.ids.length; start += UPDATE_CHUNK) {
-      await work.db
-        .updateTable('order_lines')
-        .set((eb) => ({
-          estimated_ship_date: group.date,
-          ship_date_basis: group.basis,
-          promised_ship_date: eb.fn.coalesce('promised_ship_date', eb.val(group.date)),
-        }))
-        .where('id', 'in', group.ids.slice(start, start + UPDATE_CHUNK))
-        .execute();
+  /** Writes the pending estimates and the first promise of lines that had none. */
+  async save(): Promise<void> {
+    const groups = new Map<string, { date: string | null; basis: string; ids: string[] }>();
+    for (const [id, estimate] of this.pending) {
+      const key = `${estimate.estimated}|${estimate.basis}`;
+      const group = groups.get(key) ?? { date: estimate.estimated, basis: estimate.basis, ids: [] };
+      group.ids.push(id);
+      groups.set(key, group);
     }
+    this.pending.clear();
+
+    for (const group of groups.values()) {
+      for (let start = 0; start < group.ids.length; start += UPDATE_CHUNK) {
+        await this.work.db
+          .updateTable('order_lines')
+          .set((eb) => ({
+            estimated_ship_date: group.date,
+            ship_date_basis: group.basis,
+            promised_ship_date: eb.fn.coalesce('promised_ship_date', eb.val(group.date)),
+          }))
+          .where('id', 'in', group.ids.slice(start, start + UPDATE_CHUNK))
+          .execute();
+      }
+    }
+  }
+
+  /** Returns the line as it will read once the pending estimates are written. */
+  private current(line: EstimatedLine): EstimatedLine {
+    const estimate = this.pending.get(line.id);
+    if (!estimate) return line;
+    return { ...line, estimated_ship_date: estimate.estimated, ship_date_basis: estimate.basis, promised_ship_date: estimate.promised };
   }
 }
 

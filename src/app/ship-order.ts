@@ -2,7 +2,11 @@ import { amountFor } from '../domain/money.js';
 import { isReleased } from '../domain/policy.js';
 import { loadLocations, lockSkus } from '../store/rows.js';
 import type { Work } from '../store/store.js';
-import { LINE_COLUMNS, refreshOrders, saveLineCounts } from './allocate.js';
+import type { Insertable } from 'kysely';
+import { insertRows, padInList, updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
+import type { ShipmentLineTable } from '../store/schema.js';
+import type { MovementInput } from '../store/store.js';
+import { LINE_COLUMNS, refreshLoadedOrders, saveLinesCounts, type LineRow } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
 import { kitLineStatus, perKitOf } from '../domain/kits.js';
 
@@ -39,7 +43,7 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
     await work.db
       .selectFrom('line_allocations')
       .select(['line_id', 'location', 'quantity'])
-      .where('line_id', 'in', lines.map((line) => line.id))
+      .where('line_id', 'in', padInList(lines.map((line) => line.id)))
       .execute()
   ).filter((allocation) => allocation.quantity > 0);
 
@@ -80,6 +84,7 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
     .execute();
 
   let captured = 0;
+  const shipped: ShippedLines = { lines: [], allocations: new Map(), movements: [], rows: [] };
   for (const { line, quantity } of requests) {
     const sku = skus.get(line.sku)!;
     if (sku.policy === 'preorder' && !isReleased(sku.release_date, work.now, locationRow.time_zone)) {
@@ -91,13 +96,9 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
       throw invalidState(`Line ${line.id} has ${held} units allocated at ${location}, fewer than the ${quantity} to ship.`);
     }
 
-    await work.db
-      .updateTable('line_allocations')
-      .set((eb) => ({ quantity: eb('quantity', '-', quantity) }))
-      .where('line_id', '=', line.id)
-      .where('location', '=', location)
-      .execute();
-    await work.moveStock({
+    const earlier = (shipped.allocations.get(line.id)?.[0] as number | undefined) ?? 0;
+    shipped.allocations.set(line.id, [earlier - quantity]);
+    shipped.movements.push({
       sku: line.sku,
       location,
       kind: 'shipment',
@@ -107,14 +108,11 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
       lineId: line.id,
       shipmentId,
     });
-    await work.db
-      .insertInto('shipment_lines')
-      .values({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity, unit_price: line.unit_price, returned: 0, refunded_units: 0 })
-      .execute();
+    shipped.rows.push({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity, unit_price: line.unit_price, returned: 0, refunded_units: 0 });
 
     line.allocated -= quantity;
     line.shipped += quantity;
-    await saveLineCounts(work, line);
+    shipped.lines.push(line);
     if (order.capture === 'on_ship') {
       const amount = amountFor(quantity, line.unit_price);
       await work.db
@@ -127,6 +125,8 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
 
     emitShipped(work, { orderId, line, quantity, location, shipmentId, input, kit: false });
   }
+
+  await writeShippedLines(work, location, shipped);
 
   for (const { line, quantity, components } of kits) {
     await work.db
@@ -154,8 +154,40 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
       .where('id', '=', orderId)
       .execute();
   }
-  await refreshOrders(work, [orderId]);
+  // Every line of the order was read above and its changes kept in memory.
+  await refreshLoadedOrders(work, [order], lines);
   return shipmentId;
+}
+
+/** The writes of a shipment's ordinary lines, made together once every line has passed its checks. */
+interface ShippedLines {
+  lines: LineRow[];
+  /** Change of each line's allocation at the shipping location, keyed by line id. */
+  allocations: Map<string, BulkValue[]>;
+  movements: MovementInput[];
+  rows: Insertable<ShipmentLineTable>[];
+}
+
+/** Allocation deltas of one location, keyed by line id. */
+const ALLOCATION_DELTAS: BulkUpdate = {
+  table: 'line_allocations',
+  key: 'line_id',
+  columns: [{ name: 'quantity', type: 'integer', mode: 'add' }],
+};
+
+/**
+ * Writes a shipment's allocation decrements, stock movements, shipment lines
+ * and line counts with a few set-based statements. Every movement is a
+ * shipment, which lowers on hand and allocated alike, so the summed change
+ * per stock level passes its CHECK exactly when each step would.
+ */
+async function writeShippedLines(work: Work, location: string, shipped: ShippedLines): Promise<void> {
+  if (shipped.lines.length === 0) return;
+
+  await updateByKey(work, { ...ALLOCATION_DELTAS, filters: { location } }, shipped.allocations);
+  await work.moveStocks(shipped.movements);
+  await insertRows(work, 'shipment_lines', shipped.rows);
+  await saveLinesCounts(work, shipped.lines);
 }
 
 /**

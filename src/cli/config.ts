@@ -1,3 +1,4 @@
+import { DEFAULT_AVAILABILITY_CACHE_MILLIS } from '../http/response-cache.js';
 /** Settings read from the environment, with the defaults of the API contract. */
 export interface Settings {
   host: string;
@@ -10,6 +11,20 @@ export interface Settings {
   publicRateLimit: number;
   /** Load the demo store (a slice of the UCI Online Retail data set) into an empty database before serving. */
   demo?: boolean;
+  /** How long an availability response may be reused, in milliseconds; 0 disables the cache. */
+  availabilityCacheMillis: number;
+  /** The base URL customers reach the server at, without a trailing slash; links in e-mail point here. */
+  publicUrl: string;
+  /** The HMAC secret of customer links; null to use the one generated in the data folder. */
+  linkSecret: string | null;
+  /** `smtp://` or `smtps://` URL of the mail server; null to write `.eml` files under `<dataDir>/mail`. */
+  smtpUrl: string | null;
+  /** The From header of e-mail; null for the e-mail channel's default. */
+  mailFrom: string | null;
+  /** The address of merchant alerts; null to send none. */
+  merchantEmail: string | null;
+  /** Run the outbox dispatcher inside `serve`; false when RESTOCK_DISPATCHER=off (a separate `restock worker` runs it). */
+  dispatcher: boolean;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -22,11 +37,64 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (!Number.isInteger(publicRateLimit) || publicRateLimit < 1) {
     throw new Error(`RESTOCK_PUBLIC_RATE_LIMIT must be a whole number of requests per minute, at least 1, not "${env.RESTOCK_PUBLIC_RATE_LIMIT}".`);
   }
+  const host = env.HOST ?? '127.0.0.1';
   return {
-    host: env.HOST ?? '127.0.0.1',
+    host,
     port,
     databaseUrl: env.RESTOCK_DB ?? `${dataDir}/restock.db`,
     dataDir,
     publicRateLimit,
+    availabilityCacheMillis: readAvailabilityCacheMillis(env),
+    ...communicationSettings(env, host, port),
   };
+}
+
+function readAvailabilityCacheMillis(env: NodeJS.ProcessEnv): number {
+  const text = env.RESTOCK_AVAILABILITY_CACHE_MS;
+  if (text === undefined || text === '') return DEFAULT_AVAILABILITY_CACHE_MILLIS;
+  const millis = Number(text);
+  if (!Number.isInteger(millis) || millis < 0) {
+    throw new Error(`RESTOCK_AVAILABILITY_CACHE_MS must be a whole number of milliseconds, 0 to disable the cache, not "${text}".`);
+  }
+  return millis;
+}
+
+/** Reads the settings of e-mail, customer links and the outbox dispatcher. */
+function communicationSettings(env: NodeJS.ProcessEnv, host: string, port: number) {
+  const publicUrl = (env.RESTOCK_PUBLIC_URL || defaultPublicUrl(host, port)).replace(/\/+$/, '');
+  if (!isHttpUrl(publicUrl)) {
+    throw new Error(`RESTOCK_PUBLIC_URL must be an http or https URL, such as https://shop.example/restock, not "${env.RESTOCK_PUBLIC_URL}".`);
+  }
+  const linkSecret = env.RESTOCK_LINK_SECRET || null;
+  if (linkSecret !== null && linkSecret.length < 16) {
+    throw new Error('RESTOCK_LINK_SECRET must be at least 16 characters; a random 32-byte value is best. Unset it to use a generated one.');
+  }
+  const smtpUrl = env.RESTOCK_SMTP_URL || null;
+  if (smtpUrl !== null && !/^smtps?:\/\//.test(smtpUrl)) {
+    throw new Error('RESTOCK_SMTP_URL must start with smtp:// or smtps://, such as smtp://user:password@mail.example:587.');
+  }
+  const dispatcher = (env.RESTOCK_DISPATCHER ?? 'on').toLowerCase();
+  if (dispatcher !== 'on' && dispatcher !== 'off') {
+    throw new Error(`RESTOCK_DISPATCHER must be on or off, not "${env.RESTOCK_DISPATCHER}".`);
+  }
+  return {
+    publicUrl,
+    linkSecret,
+    smtpUrl,
+    mailFrom: env.RESTOCK_MAIL_FROM || null,
+    merchantEmail: env.RESTOCK_MERCHANT_EMAIL || null,
+    dispatcher: dispatcher === 'on',
+  };
+}
+
+/** http://HOST:PORT, with a wildcard listen address replaced by the loopback address, which a browser can open. */
+function defaultPublicUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const protocol = new URL(value).protocol;
+  return protocol === 'http:' || protocol === 'https:';
 }

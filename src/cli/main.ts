@@ -21,7 +21,9 @@ const DB_OPTION = '  --db URL        SQLite file path or postgres:// URL (defaul
 const SERVE_HELP = `Usage: restock serve [--db URL] [--port N] [--host ADDRESS] [--demo]
 
 Migrates the database, then serves the HTTP API on HOST:PORT
-(default 127.0.0.1:4000). Stops gracefully on SIGTERM and SIGINT.
+(default 127.0.0.1:4000) and runs the outbox dispatcher (webhooks and
+e-mail; RESTOCK_DISPATCHER=off leaves it to restock worker). Stops
+gracefully on SIGTERM and SIGINT.
 ${DB_OPTION}
   --port N        TCP port (default PORT or 4000)
   --host ADDRESS  address to listen on (default HOST or 127.0.0.1)
@@ -52,6 +54,13 @@ const COMMANDS: Record<string, Command> = {
   serve: { summary: 'Migrate the database and serve the HTTP API', load: databaseCommand('serve', SERVE_HELP) },
   migrate: { summary: 'Apply pending database migrations and exit', load: databaseCommand('migrate', MIGRATE_HELP) },
   check: { summary: 'Report every broken invariant of a live database', load: databaseCommand('check', CHECK_HELP) },
+  worker: {
+    summary: 'Deliver webhooks and e-mail from the outbox, without the HTTP API',
+    load: async () => {
+      const { WORKER_HELP, runWorker } = await import('./worker.js');
+      return { help: WORKER_HELP, run: runWorker };
+    },
+  },
   import: {
     summary: 'Import SKUs, stock levels, purchase orders or open backorders from CSV',
     load: async () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { sql } from 'kysely';
 import { readHistoryFile, ONLINE_RETAIL_COLUMNS, type ColumnMapping } from '../app/replay/history-file.js';
 import { DEFAULT_SKIP_CODES, type History } from '../app/replay/history.js';
 import type { RunFigures } from '../app/replay/metrics.js';
@@ -167,15 +166,15 @@ export async function runReplay(argv: string[]): Promise<number> {
 
 /**
  * Replays once on its own database: the one given, or a temporary SQLite
- * file. The temporary file runs with `synchronous = OFF`, since it is a
- * simulation that is deleted afterwards, not data to keep across a crash.
+ * file. The temporary file is opened as scratch space (no fsync, no
+ * write-ahead log, a large page cache), since it is a simulation that is
+ * deleted afterwards, not data to keep across a crash.
  */
 async function replayOnce(history: History, settings: ReplaySettings, url: string | undefined, progress: Progress): Promise<RunFigures> {
   const folder = url === undefined ? mkdtempSync(join(tmpdir(), 'restock-replay-')) : undefined;
   const clock = new ManualClock(new Date(0));
-  const store = await Store.open({ url: url ?? join(folder!, 'replay.db'), clock: clock.now });
+  const store = await Store.open({ url: url ?? join(folder!, 'replay.db'), clock: clock.now, scratch: folder !== undefined });
   try {
-    if (folder) await sql`pragma synchronous = off`.execute(store.db);
     progress.start(`replay ${settings.policy as string}`, history.events.length, 'events');
     return await replayHistory(store, clock, history, settings, (step: ReplayProgress) => progress.update(step.events, step.day));
   } finally {

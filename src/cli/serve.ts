@@ -5,11 +5,13 @@ import { Store } from '../store/store.js';
 import { scheduleIdempotencyCleanup } from '../jobs/idempotency-cleanup.js';
 import { loadDemo } from '../app/replay/demo.js';
 import type { Settings } from './config.js';
+import { customerLinksOf, startOutbox } from './outbox.js';
 
 /**
- * Migrates the database, serves the API until SIGTERM or SIGINT, then stops
- * accepting connections, lets in-flight requests finish and closes the
- * database. Resolves with the exit code once stopped.
+ * Migrates the database, serves the API and, unless RESTOCK_DISPATCHER=off,
+ * runs the outbox dispatcher, until SIGTERM or SIGINT. Then it stops
+ * accepting connections, lets in-flight requests and the dispatcher pass
+ * finish and closes the database. Resolves with the exit code once stopped.
  */
 export async function runServe(settings: Settings): Promise<number> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'info', redact: ['req.headers.authorization'] });
@@ -17,9 +19,12 @@ export async function runServe(settings: Settings): Promise<number> {
   const store = await Store.open({ url: settings.databaseUrl });
   if (settings.demo) await loadDemoData(store, logger);
   const loaded = loadKeys(settings.dataDir);
-  const app = await buildApp({ store, keys: loaded.keys, logger, publicRateLimit: settings.publicRateLimit });
+  const customerLinks = customerLinksOf(settings);
+  const app = await buildApp({ store, keys: loaded.keys, logger, publicRateLimit: settings.publicRateLimit, customerLinks, availabilityCacheMillis: settings.availabilityCacheMillis });
 
   const stopCleanup = scheduleIdempotencyCleanup(store, logger);
+  const outbox = settings.dispatcher ? startOutbox(store, settings, customerLinks, logger) : null;
+  if (!outbox) logger.info('Outbox dispatcher is off (RESTOCK_DISPATCHER=off); run restock worker to deliver webhooks and e-mail');
   const address = await app.listen({ host: settings.host, port: settings.port });
   logger.info({ url: address, database: store.description }, `Restock is serving ${address} on ${store.description}`);
   if (loaded.generated) {
@@ -43,6 +48,7 @@ export async function runServe(settings: Settings): Promise<number> {
       try {
         stopCleanup();
         await app.close();
+        await outbox?.stop();
         await store.close();
         logger.info('stopped');
         resolve(0);

@@ -1,13 +1,15 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import fastifyRateLimit from '@fastify/rate-limit';
+import { RateLimiter, rateLimitHook, type RateLimitConfig } from './rate-limit.js';
+import { DEFAULT_AVAILABILITY_CACHE_MILLIS } from './response-cache.js';
 import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import { bearerToken, KeyChecker, type ApiKeys, type Scope } from './auth.js';
+import { keyCheckHook, KeyChecker, type ApiKeys, type Scope } from './auth.js';
 import { handleError, sendError } from './errors.js';
-import { Metrics } from './metrics.js';
+import { Metrics, observerHook } from './metrics.js';
 import { registerCatalogRoutes } from './routes/catalog.js';
 import { registerStockRoutes } from './routes/stock.js';
 import { registerPurchaseOrderRoutes } from './routes/purchase-orders.js';
@@ -18,6 +20,10 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerOperationsRoutes } from './routes/operations.js';
 import { registerSupplyRoutes } from './routes/supply.js';
 import { registerForecastRoutes } from './routes/forecasts.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
+import { registerBackInStockRoutes } from './routes/back-in-stock.js';
+import { registerRefundRoutes } from './routes/refunds.js';
+import { registerCustomerPageRoutes } from './routes/customer-pages.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,6 +32,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The keys that may call the route: `admin` (default), `public` (publishable key too) or `none` (no key). */
     access?: 'admin' | 'public' | 'none';
+    /** A limit per client address; only routes that browsers call have one. */
+    rateLimit?: RateLimitConfig;
   }
 }
 
@@ -35,6 +43,20 @@ export interface AppOptions {
   logger?: Logger | boolean;
   /** Requests per minute one client address may make to each public endpoint; default 600. */
   publicRateLimit?: number;
+  /**
+   * Time to live of cached availability responses in milliseconds; default 1000, 0 disables the cache.
+   * A write in this process drops the cached responses at once, but a write by another process does not.
+   */
+  availabilityCacheMillis?: number;
+  /** How links in customer e-mail are signed and where they point; a random secret and a loopback URL when absent. */
+  customerLinks?: CustomerLinks;
+}
+
+export interface CustomerLinks {
+  /** The HMAC secret of signed tokens (see app/signed-tokens.ts). */
+  secret: string;
+  /** The server's public base URL, without a trailing slash, such as `https://shop.example/restock`. */
+  baseUrl: string;
 }
 
 export type App = FastifyInstance<any, any, any, any, ZodTypeProvider>;
@@ -47,12 +69,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
     loggerInstance: typeof options.logger === 'object' ? options.logger : undefined,
     logger: typeof options.logger === 'boolean' ? options.logger : undefined,
     bodyLimit: ONE_MIB,
+    // A signed customer-link token (about 150 characters) is one path segment.
+    routerOptions: { maxParamLength: 512 },
     // Request counts and latencies go to /metrics; the log keeps errors and lifecycle.
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
     // The router rejects some paths before any route or error handler runs; they get the contract's error body too.
     frameworkErrors: (error, _request, reply) => {
-      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'has a segment over 100 characters' : 'is not valid percent-encoding';
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'has a segment over 512 characters' : 'is not valid percent-encoding';
       return sendError(reply, 400, 'invalid_request', `Invalid request: the URL path ${message}.`, [{ field: 'path', message }]);
     },
   }).withTypeProvider<ZodTypeProvider>();
@@ -65,6 +89,20 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`),
   );
+
+  const metrics = new Metrics(options.store);
+  const checker = new KeyChecker(options.keys);
+  // Declared up front, so that setting it per request keeps one object shape for every request.
+  app.decorateRequest('scope', undefined);
+  // Rate limit windows follow the store's clock, which tests and demos control.
+  const now = () => options.store.clock().getTime();
+  // Added before any plugin, so that the routes that plugins add get the hooks too.
+  app.addHook('onRoute', (route) => addRouteHooks(route, { checker, metrics, now }));
+  app.addHook('onResponse', (request, reply, done) => {
+    // Matched routes record their own responses (see addRouteHooks); this records the rest under one label.
+    if (request.is404) metrics.observerFor(request.method, 'unmatched')(reply.statusCode, reply.elapsedTime);
+    done();
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -83,39 +121,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  // Only routes that opt in are limited: the public ones, which browsers call.
-  await app.register(fastifyRateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      code: 'rate_limited',
-      message: `Too many requests: at most ${context.max} a minute per client; retry in ${context.after}.`,
-    }),
-  });
   const publicRateLimit = { max: options.publicRateLimit ?? 600, timeWindow: 60_000 };
 
-  const metrics = new Metrics(options.store);
-  const checker = new KeyChecker(options.keys);
-
-  app.addHook('onRequest', async (request, reply) => {
-    metrics.startTimer(request);
-    // An unknown path gets 404 with or without a key, because it reveals nothing a key protects.
-    const matched = request.routeOptions.url !== undefined;
-    const access = !matched ? 'none' : (request.routeOptions.config?.access ?? (request.url.startsWith('/docs') ? 'none' : 'admin'));
-    if (access === 'none') return;
-
-    const scope = checker.scopeOf(bearerToken(request.headers.authorization));
-    if (scope === null) {
-      return sendError(reply, 401, 'unauthorized', 'Missing or unknown API key; send Authorization: Bearer <key>.');
-    }
-    if (access === 'admin' && scope !== 'admin') {
-      return sendError(reply, 403, 'forbidden', 'The publishable key cannot call this endpoint; use the admin key on the server side.');
-    }
-    request.scope = scope;
-  });
-  app.addHook('onResponse', async (request, reply) => metrics.observe(request, reply));
-
-  const context = { store: options.store, metrics, publicRateLimit };
+  const customerLinks = options.customerLinks ?? { secret: randomBytes(32).toString('base64url'), baseUrl: 'http://127.0.0.1:4000' };
+  const availabilityCacheMillis = options.availabilityCacheMillis ?? DEFAULT_AVAILABILITY_CACHE_MILLIS;
+  const context = { store: options.store, metrics, publicRateLimit, customerLinks, availabilityCacheMillis };
   registerOperationsRoutes(app, context);
   registerCatalogRoutes(app, context);
   registerStockRoutes(app, context);
@@ -126,13 +136,44 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerEventRoutes(app, context);
   registerSupplyRoutes(app, context);
   registerForecastRoutes(app, context);
+  registerWebhookRoutes(app, context);
+  registerBackInStockRoutes(app, context);
+  registerRefundRoutes(app, context);
+  registerCustomerPageRoutes(app, context);
 
   return app;
+}
+
+/**
+ * Gives a route its own hooks when it is added: the key check its access
+ * needs, its rate limit and the recording of its responses. The key check
+ * runs first, so a request without a valid key never counts against the
+ * limit. Doing this once per route spares every request a lookup of its
+ * route's options.
+ */
+function addRouteHooks(route: RouteOptions, { checker, metrics, now }: { checker: KeyChecker; metrics: Metrics; now: () => number }): void {
+  // An unknown path never reaches here: it gets 404 with or without a key, because it reveals nothing a key protects.
+  const access = route.config?.access ?? (route.url.startsWith('/docs') ? 'none' : 'admin');
+  const onRequest = [];
+  if (access !== 'none') onRequest.push(keyCheckHook(checker, access));
+  if (route.config?.rateLimit) onRequest.push(rateLimitHook(new RateLimiter(route.config.rateLimit, now)));
+  route.onRequest = [...onRequest, ...hookList(route.onRequest)];
+
+  route.onResponse = [...hookList(route.onResponse), observerHook(metrics, route.method, route.url)];
+}
+
+/** Copies a route's hooks into a new list, because the route's own list may be shared with the HEAD route Fastify derives from it. */
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? [...hooks] : [hooks];
 }
 
 export interface RouteContext {
   store: Store;
   metrics: Metrics;
   /** The rate limit of public endpoints, for their route config. */
-  publicRateLimit: { max: number; timeWindow: number };
+  publicRateLimit: RateLimitConfig;
+  /** Time to live of cached availability responses in milliseconds; 0 disables the cache. */
+  availabilityCacheMillis: number;
+  customerLinks: CustomerLinks;
 }

@@ -1,6 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { onRequestHookHandler } from 'fastify';
+import { sendError } from './errors.js';
 
 export type Scope = 'admin' | 'public';
 
@@ -47,10 +49,21 @@ export function loadKeys(dataDir: string, env: NodeJS.ProcessEnv = process.env):
   };
 }
 
-/** Compares a presented key with the known ones in constant time and returns its scope. */
+/**
+ * Compares a presented key with the known ones in constant time and returns
+ * its scope. A key that matched once is remembered, so the browsers that
+ * send the publishable key with every request cost a map lookup, not a hash.
+ */
 export class KeyChecker {
   private readonly admin: Buffer;
   private readonly publishable: Buffer;
+  /**
+   * The presented strings that matched a key, so at most the two keys
+   * themselves. A string that matches no key is never stored, so unknown
+   * keys cannot grow the map and always go on to the constant-time
+   * comparison. The lookup before it compares strings only on a hash collision.
+   */
+  private readonly matched = new Map<string, Scope>();
 
   constructor(keys: ApiKeys) {
     this.admin = digest(keys.admin);
@@ -59,6 +72,15 @@ export class KeyChecker {
 
   scopeOf(presented: string | undefined): Scope | null {
     if (!presented) return null;
+    const known = this.matched.get(presented);
+    if (known !== undefined) return known;
+
+    const scope = this.compare(presented);
+    if (scope !== null) this.matched.set(presented, scope);
+    return scope;
+  }
+
+  private compare(presented: string): Scope | null {
     const candidate = digest(presented);
     // Both comparisons always run, so timing does not tell which key matched.
     const isAdmin = timingSafeEqual(candidate, this.admin);
@@ -77,4 +99,25 @@ export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1];
+}
+
+/**
+ * Builds the onRequest hook of a route that needs a key: 401 without a
+ * known key, 403 for the publishable key on an admin route. It calls back
+ * instead of returning a promise, which spares each request a microtask.
+ */
+export function keyCheckHook(checker: KeyChecker, access: 'admin' | 'public'): onRequestHookHandler {
+  return (request, reply, done) => {
+    const scope = checker.scopeOf(bearerToken(request.headers.authorization));
+    if (scope === null) {
+      sendError(reply, 401, 'unauthorized', 'Missing or unknown API key; send Authorization: Bearer <key>.');
+      return;
+    }
+    if (access === 'admin' && scope !== 'admin') {
+      sendError(reply, 403, 'forbidden', 'The publishable key cannot call this endpoint; use the admin key on the server side.');
+      return;
+    }
+    request.scope = scope;
+    done();
+  };
 }

@@ -1,8 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { onResponseHookHandler } from 'fastify';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
 
-const started = Symbol('started');
+/** Records one response: its status code and the milliseconds from routing to the response. */
+export type ResponseObserver = (statusCode: number, elapsedMillis: number) => void;
 
 /** Prometheus metrics: request counts and latencies, orders, backordered units. */
 export class Metrics {
@@ -11,6 +12,7 @@ export class Metrics {
   private readonly latency: Histogram<'method' | 'route'>;
   readonly ordersPlaced: Counter;
   readonly ordersRejected: Counter;
+  private readonly observers = new Map<string, ResponseObserver>();
 
   constructor(store: Store) {
     this.requests = new Counter({
@@ -46,16 +48,47 @@ export class Metrics {
     });
   }
 
-  startTimer(request: FastifyRequest): void {
-    (request as unknown as Record<symbol, bigint>)[started] = process.hrtime.bigint();
+  /**
+   * Returns the function that records a response of one method and route.
+   * It is made once per route, so a request allocates no label objects. The
+   * counter's child for each status code is made on first use.
+   */
+  observerFor(method: string, route: string): ResponseObserver {
+    const key = `${method} ${route}`;
+    let observer = this.observers.get(key);
+    if (observer === undefined) {
+      observer = this.newObserver(method, route);
+      this.observers.set(key, observer);
+    }
+    return observer;
   }
 
-  observe(request: FastifyRequest, reply: FastifyReply): void {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const begin = (request as unknown as Record<symbol, bigint | undefined>)[started];
-    this.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    if (begin !== undefined) {
-      this.latency.observe({ method: request.method, route }, Number(process.hrtime.bigint() - begin) / 1e9);
-    }
+  private newObserver(method: string, route: string): ResponseObserver {
+    const latency = this.latency.labels(method, route);
+    const counts = new Map<number, { inc(): void }>();
+    return (statusCode, elapsedMillis) => {
+      let count = counts.get(statusCode);
+      if (count === undefined) {
+        count = this.requests.labels(method, route, String(statusCode));
+        counts.set(statusCode, count);
+      }
+      count.inc();
+      latency.observe(elapsedMillis / 1000);
+    };
   }
+}
+
+/** Builds the onResponse hook that records the responses of one route, registered under `methods`. */
+export function observerHook(metrics: Metrics, methods: string | string[], route: string): onResponseHookHandler {
+  if (typeof methods === 'string') {
+    const observe = metrics.observerFor(methods, route);
+    return (_request, reply, done) => {
+      observe(reply.statusCode, reply.elapsedTime);
+      done();
+    };
+  }
+  return (request, reply, done) => {
+    metrics.observerFor(request.method, route)(reply.statusCode, reply.elapsedTime);
+    done();
+  };
 }

@@ -18,6 +18,13 @@ export interface ConnectOptions {
   maxConnections?: number;
   /** SQLite only: counts statements and rows, for tests. */
   counter?: QueryCounter;
+  /**
+   * SQLite only: the file is scratch space that is deleted after the run,
+   * such as a replay's. Commits then neither sync to disk nor use a
+   * write-ahead log, so a crash can corrupt the file. Never set it for data
+   * to keep.
+   */
+  scratch?: boolean;
 }
 
 export interface Connection {
@@ -52,15 +59,36 @@ function connectSqlite(options: ConnectOptions): Connection {
   if (options.url !== ':memory:') mkdirSync(dirname(options.url), { recursive: true });
 
   const handle = new BetterSqlite3(options.url);
-  handle.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode keeps every commit across a crash of the process;
-  // only a power loss can drop the last commits before a checkpoint.
-  handle.pragma('synchronous = NORMAL');
+  if (options.scratch) {
+    setScratchPragmas(handle);
+  } else {
+    handle.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode keeps every commit across a crash of the process;
+    // only a power loss can drop the last commits before a checkpoint.
+    handle.pragma('synchronous = NORMAL');
+  }
   handle.pragma('busy_timeout = 10000');
   handle.pragma('foreign_keys = ON');
 
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect(handle, options.counter) });
   return { db, kind: 'sqlite', description: `sqlite:${options.url}` };
+}
+
+/** Page cache of a scratch database, in KiB; SQLite allocates it only as pages are read. */
+const SCRATCH_CACHE_KIB = 512 * 1024;
+
+/**
+ * Sets up a database that one process writes and then throws away. The
+ * rollback journal stays in memory instead of a write-ahead log, so each
+ * page is written once rather than to the log and again at a checkpoint.
+ * Commits do not sync, the page cache may grow to 512 MiB and temporary
+ * tables stay in memory. A rollback still works.
+ */
+function setScratchPragmas(handle: BetterSqlite3.Database): void {
+  handle.pragma('journal_mode = MEMORY');
+  handle.pragma('synchronous = OFF');
+  handle.pragma(`cache_size = -${SCRATCH_CACHE_KIB}`);
+  handle.pragma('temp_store = MEMORY');
 }
 
 async function connectPostgres(options: ConnectOptions): Promise<Connection> {

@@ -14,6 +14,9 @@ import * as mainLocation from './migrations/0002-main-location.js';
 import * as orderChanges from './migrations/0003-order-changes.js';
 import * as promiseCurve from './migrations/0004-promise-curve.js';
 import * as kits from './migrations/0005-kits.js';
+import * as outbox from './migrations/0006-outbox.js';
+import * as delaysRefunds from './migrations/0007-delays-refunds.js';
+import * as subscriptions from './migrations/0008-subscriptions.js';
 
 // Listed here rather than read from a folder, so the build and the tests
 // run the same set and a bundled install needs no file-system lookups.
@@ -23,6 +26,9 @@ const migrations: Record<string, Migration> = {
   '0003-order-changes': orderChanges,
   '0004-promise-curve': promiseCurve,
   '0005-kits': kits,
+  '0006-outbox': outbox,
+  '0007-delays-refunds': delaysRefunds,
+  '0008-subscriptions': subscriptions,
 };
 
 const provider: MigrationProvider = {

@@ -1,3 +1,4 @@
+import { padInList, updateByKey } from './bulk.js';
 import type { Work } from './store.js';
 import type { LocationRules, SkuRules, StockPolicy } from '../domain/types.js';
 import type { Selectable } from 'kysely';
@@ -36,7 +37,7 @@ export async function lockSkus(work: Work, codes: Iterable<string>): Promise<Map
   const found = new Map<string, SkuTable>();
   if (sorted.length === 0) return found;
 
-  let query = work.db.selectFrom('skus').selectAll().where('code', 'in', sorted).orderBy('code');
+  let query = work.db.selectFrom('skus').selectAll().where('code', 'in', padInList(sorted)).orderBy('code');
   if (work.postgres) query = query.forUpdate();
   for (const row of await query.execute()) found.set(row.code, row);
   return found;
@@ -67,7 +68,7 @@ export async function lockLevels(work: Work, skus: Iterable<string>): Promise<Le
   let query = work.db
     .selectFrom('stock_levels')
     .select(['sku', 'location', 'on_hand', 'allocated'])
-    .where('sku', 'in', sorted)
+    .where('sku', 'in', padInList(sorted))
     .orderBy('sku')
     .orderBy('location');
   if (work.postgres) query = query.forUpdate();
@@ -92,4 +93,12 @@ export async function addBackordered(work: Work, sku: string, delta: number): Pr
     .set((eb) => ({ backordered: eb('backordered', '+', delta) }))
     .where('code', '=', sku)
     .execute();
+}
+
+/** Adds each SKU's delta to its queue total, with one UPDATE per 200 SKUs. */
+export async function addBackorderedMany(work: Work, deltas: ReadonlyMap<string, number>): Promise<void> {
+  const rows = new Map<string, number[]>();
+  for (const [sku, delta] of deltas) if (delta !== 0) rows.set(sku, [delta]);
+  if (rows.size === 0) return;
+  await updateByKey(work, { table: 'skus', key: 'code', columns: [{ name: 'backordered', type: 'integer', mode: 'add' }] }, rows);
 }

@@ -24,6 +24,11 @@ export interface Database {
   return_lines: ReturnLineTable;
   events: EventTable;
   idempotency_keys: IdempotencyKeyTable;
+  webhook_endpoints: WebhookEndpointTable;
+  deliveries: DeliveryTable;
+  back_in_stock_subscriptions: BackInStockSubscriptionTable;
+  refunds: RefundTable;
+  delay_notices: DelayNoticeTable;
 }
 
 export interface SkuTable {
@@ -173,6 +178,12 @@ export interface OrderLineTable {
   ship_date_basis: string | null;
   /** For a component line of a kit: the kit's line, which carries the money. Null for every other line. */
   kit_line_id: Generated<string | null>;
+  /** The date in force once a delay was accepted; null while the first promise holds. */
+  ship_by_date: Generated<string | null>;
+  /** `notified` while a delay notice waits for its answer, `indefinite` after a delay with no date was accepted, else null. */
+  delay_state: Generated<string | null>;
+  /** Delay notices sent for the line so far. */
+  delay_notices: Generated<number>;
 }
 
 export interface LineAllocationTable {
@@ -241,6 +252,10 @@ export interface EventTable {
   sku: string | null;
   data: string;
   created_at: string;
+  /** When the outbox planned the event's deliveries; null until then. */
+  dispatched_at: Generated<string | null>;
+  /** Why planning this event's deliveries failed; the event was set aside. Null for every planned event. */
+  plan_error: Generated<string | null>;
 }
 
 export interface IdempotencyKeyTable {
@@ -250,4 +265,94 @@ export interface IdempotencyKeyTable {
   status_code: number;
   response: string;
   created_at: string;
+}
+
+export interface WebhookEndpointTable {
+  id: string;
+  url: string;
+  /** JSON array of event types, or `["*"]` for every type. */
+  events: string;
+  /** The HMAC-SHA256 key of the `Restock-Signature` header. */
+  secret: string;
+  /** 1 while the endpoint receives deliveries; 0 once deleted. */
+  active: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One message for one event: to a webhook endpoint, or one e-mail to one recipient from one template. */
+export interface DeliveryTable {
+  id: string;
+  event_id: string;
+  channel: string;
+  endpoint_id: string | null;
+  recipient: string | null;
+  template: string | null;
+  /** `pending`, `delivered` or `dead`. */
+  status: string;
+  /** Attempts started so far, counted when a worker claims the delivery. */
+  attempts: number;
+  next_attempt_at: string;
+  /** The end of the lease of the worker sending it; null when no worker holds it. */
+  locked_until: string | null;
+  last_error: string | null;
+  /** The HTTP status of the last webhook response, when there was one. */
+  last_status: number | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+/** A shopper's request to be e-mailed once when a SKU is back in stock; pending while both timestamps are null. */
+export interface BackInStockSubscriptionTable {
+  id: string;
+  sku: string;
+  /** Lower case, so one address subscribes once per SKU. */
+  email: string;
+  created_at: string;
+  /** When the subscriber was included in a `sku.back_in_stock` wave. */
+  notified_at: string | null;
+  unsubscribed_at: string | null;
+}
+
+/** A refund requested from the payment system; due within 7 working days of the request. */
+export interface RefundTable {
+  id: string;
+  order_id: string;
+  amount: number;
+  currency: string;
+  reason: string;
+  /** `requested` until the payment system confirms it, then `completed`. */
+  status: string;
+  requested_at: string;
+  /** The last day it may be paid: 7 working days of the main location after the request. */
+  due_by: string;
+  completed_at: string | null;
+  /** The payment system's id of the refund, when it gave one. */
+  provider_reference: string | null;
+}
+
+/** A delay notice sent to a customer, and the customer's answer. */
+export interface DelayNoticeTable {
+  id: string;
+  order_id: string;
+  /** 1 for the order's first notice, then counting up. */
+  notice_number: number;
+  /** `first`, or `renewed` when a delay was already accepted for these lines. */
+  notice: string;
+  /** `silence`: no answer accepts the delay; `explicit`: no answer cancels the units. */
+  consent: string;
+  /** The last day to answer. */
+  respond_by: string;
+  /** The latest revised date of its lines; null when none can be given. */
+  revised_date: string | null;
+  /** Why no revised date can be given, or why the notice is late. */
+  reason: string | null;
+  /** 1 when the slip was found only on or after the date in force. */
+  late: number;
+  /** JSON array of `{ line_id, sku, quantity, promised_date, revised_date }`. */
+  lines: string;
+  sent_at: string;
+  /** `accepted` or `cancelled` by the customer, `lapsed` when the deadline passed unanswered; null while open. */
+  answer: string | null;
+  answered_at: string | null;
 }

@@ -91,7 +91,8 @@ class ImmediateSqliteDriver implements Driver {
 }
 
 class CachingSqliteConnection implements DatabaseConnection {
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private readonly statements = new Map<string, { statement: BetterSqlite3.Statement; lastUse: number }>();
+  private uses = 0;
 
   constructor(
     private readonly database: BetterSqlite3.Database,
@@ -123,16 +124,35 @@ class CachingSqliteConnection implements DatabaseConnection {
     this.database.close();
   }
 
+  /**
+   * Returns the cached statement for the text, or prepares and caches it.
+   * A full cache drops its least recently used statement, so multi-row
+   * statements of many sizes cannot push out the hot ones.
+   */
   private prepare(text: string): BetterSqlite3.Statement {
+    this.uses += 1;
     const cached = this.statements.get(text);
-    if (cached) return cached;
+    if (cached) {
+      cached.lastUse = this.uses;
+      return cached.statement;
+    }
 
     const statement = this.database.prepare(text);
-    if (this.statements.size >= STATEMENT_CACHE_SIZE) {
-      const oldest = this.statements.keys().next().value as string;
-      this.statements.delete(oldest);
-    }
-    this.statements.set(text, statement);
+    if (this.statements.size >= STATEMENT_CACHE_SIZE) this.dropLeastRecentlyUsed();
+    this.statements.set(text, { statement, lastUse: this.uses });
     return statement;
+  }
+
+  // A scan of the cache on each miss keeps a hit down to one map lookup.
+  private dropLeastRecentlyUsed(): void {
+    let oldest: string | undefined;
+    let oldestUse = Infinity;
+    for (const [text, entry] of this.statements) {
+      if (entry.lastUse < oldestUse) {
+        oldest = text;
+        oldestUse = entry.lastUse;
+      }
+    }
+    if (oldest !== undefined) this.statements.delete(oldest);
   }
 }

@@ -5,6 +5,8 @@ import { connect, type ConnectOptions, type DatabaseKind } from './database.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { newId } from './ids.js';
+import { insertRows, updateByKey, type BulkUpdate } from './bulk.js';
+import { reactToStockMovements } from '../app/stock-alerts.js';
 
 export interface MovementInput {
   sku: string;
@@ -20,6 +22,16 @@ export interface MovementInput {
   returnId?: string | null;
   reason?: string | null;
 }
+
+/** Adds on-hand and allocated deltas to stock levels of one location, keyed by SKU. */
+const LEVEL_DELTAS: BulkUpdate = {
+  table: 'stock_levels',
+  key: 'sku',
+  columns: [
+    { name: 'on_hand', type: 'integer', mode: 'add' },
+    { name: 'allocated', type: 'integer', mode: 'add' },
+  ],
+};
 
 export interface EventInput {
   type: string;
@@ -82,31 +94,25 @@ export class Work {
   }
 
   /**
-   * Records several movements, applying them with one UPDATE per stock
-   * level (their summed deltas). For many movements on one level, such as a
-   * receipt serving a long queue, this avoids rewriting the same row each time.
+   * Records several movements, applying their summed deltas to each stock
+   * level, with one UPDATE per location for up to 200 levels. The CHECK
+   * constraint tests only the summed result, so the caller must pass
+   * movements whose intermediate levels would pass it too, such as
+   * allocations only or shipments only.
    */
   async moveStocks(movements: readonly MovementInput[]): Promise<void> {
-    const totals = new Map<string, { sku: string; location: string; onHand: number; allocated: number }>();
+    const byLocation = new Map<string, Map<string, [number, number]>>();
     for (const movement of movements) {
-      const key = `${movement.sku}\u0000${movement.location}`;
-      const total = totals.get(key) ?? { sku: movement.sku, location: movement.location, onHand: 0, allocated: 0 };
-      total.onHand += movement.onHandDelta;
-      total.allocated += movement.allocatedDelta;
-      totals.set(key, total);
+      let totals = byLocation.get(movement.location);
+      if (!totals) byLocation.set(movement.location, (totals = new Map()));
+      const total = totals.get(movement.sku) ?? [0, 0];
+      total[0] += movement.onHandDelta;
+      total[1] += movement.allocatedDelta;
+      totals.set(movement.sku, total);
     }
 
-    for (const total of totals.values()) {
-      await this.db
-        .updateTable('stock_levels')
-        .set((eb) => ({
-          on_hand: eb('on_hand', '+', total.onHand),
-          allocated: eb('allocated', '+', total.allocated),
-          updated_at: this.nowIso,
-        }))
-        .where('sku', '=', total.sku)
-        .where('location', '=', total.location)
-        .execute();
+    for (const [location, totals] of byLocation) {
+      await updateByKey(this, { ...LEVEL_DELTAS, constants: { updated_at: this.nowIso }, filters: { location } }, totals);
     }
     for (const movement of movements) this.movements.push({ ...movement, id: newId('mov') });
   }
@@ -136,6 +142,10 @@ export class Work {
   /** Runs the before-commit hooks, then writes the buffered movements and events. */
   async flush(): Promise<void> {
     await this.settle();
+    // Stock alerts and back-in-stock waves compare each SKU's available units
+    // before and after this transaction's movements, so they run before the
+    // movements are written and cleared.
+    if (this.movements.length > 0) await reactToStockMovements(this, this.movements);
     await this.flushMovements();
     await this.flushEvents();
   }
@@ -161,10 +171,7 @@ export class Work {
     }));
     this.movements.length = 0;
 
-    // SQLite allows 32,766 bound parameters per statement; 14 per row.
-    for (let start = 0; start < rows.length; start += 1000) {
-      await this.db.insertInto('stock_movements').values(rows.slice(start, start + 1000)).execute();
-    }
+    await insertRows(this, 'stock_movements', rows);
   }
 
   private async flushEvents(): Promise<void> {
@@ -181,10 +188,7 @@ export class Work {
     }));
     this.events.length = 0;
 
-    // SQLite allows 32,766 bound parameters per statement; 7 per row.
-    for (let start = 0; start < rows.length; start += 1000) {
-      await this.db.insertInto('events').values(rows.slice(start, start + 1000)).execute();
-    }
+    await insertRows(this, 'events', rows);
   }
 }
 
@@ -198,6 +202,8 @@ const MAX_ATTEMPTS = 10;
 
 /** The database handle of a running Restock, with transactions that retry on conflicts. */
 export class Store {
+  private transactionsEnded = 0;
+
   private constructor(
     readonly db: Kysely<Database>,
     readonly kind: DatabaseKind,
@@ -229,8 +235,25 @@ export class Store {
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
         await sleep(backoffMillis(attempt));
+      } finally {
+        this.noteTransactionEnd();
       }
     }
+  }
+
+  /**
+   * Counts the transactions of this process that have ended, committed or
+   * not. It grows only after a commit has finished, so a read that starts
+   * after it grew reads the committed rows, and a cached read tagged with an
+   * older value may predate a write. Writes by other processes do not count.
+   */
+  get commitGeneration(): number {
+    return this.transactionsEnded;
+  }
+
+  /** Records a transaction run outside `transaction`, so that read caches drop what it may have changed. */
+  noteTransactionEnd(): void {
+    this.transactionsEnded += 1;
   }
 
   async close(): Promise<void> {

@@ -934,7 +934,7 @@ describe(`events (${testDatabase})`, () => {
       assert.deepEqual(await since(), ['stock.adjusted']);
 
       const allocated = await placeAccepted(t.store, [['E1', 1]]);
-      assert.deepEqual(await since(), ['order.placed', 'line.allocated', 'order.ready_to_ship']);
+      assert.deepEqual(await since(), ['order.placed', 'line.allocated', 'order.ready_to_ship', 'sku.out_of_stock']);
       const waiting = await placeAccepted(t.store, [['E1', 2]]);
       assert.deepEqual(await since(), ['order.placed', 'line.backordered']);
 

@@ -7,7 +7,7 @@ import { openTestStore, testDatabase, type TestStore } from '../support/database
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FIXTURES = join(ROOT, 'test/fixtures');
-const COMMANDS = ['serve', 'migrate', 'check', 'import', 'export', 'replay'];
+const COMMANDS = ['serve', 'migrate', 'check', 'worker', 'import', 'export', 'replay'];
 
 interface Run {
   code: number;

@@ -69,7 +69,8 @@ describe(`OpenAPI document (${testDatabase})`, () => {
       const documented = new Set(documentedOperations(document));
 
       const missing = listRoutes(api.app)
-        .filter((route) => !route.url.startsWith('/docs'))
+        // The documentation UI and the customer pages under /c/ are HTML for people, not API operations.
+        .filter((route) => !route.url.startsWith('/docs') && !route.url.startsWith('/c/'))
         .map((route) => `${route.method} ${openApiPath(route.url)}`)
         .filter((operation) => !UNDOCUMENTED.has(operation) && !documented.has(operation));
 
@@ -77,8 +78,7 @@ describe(`OpenAPI document (${testDatabase})`, () => {
     });
   });
 
-  // TODO: back-in-stock subscriptions and webhook endpoints are not built yet; until then this test reports them as missing.
-  it('document lists every path of the v1 contract', { todo: 'POST /v1/back-in-stock-subscriptions and POST /v1/webhook-endpoints are not built yet' }, async () => {
+  it('document lists every path of the v1 contract', async () => {
     await withApi(async (api) => {
       const document = (await api.get('/openapi.json', { key: 'none' })).body;
       const documented = new Set(documentedOperations(document));

@@ -22,13 +22,17 @@ export function clockedTransactor(store: Store, clock: Clock): Transactor {
   return {
     db: store.db,
     kind: store.kind,
-    transaction<T>(body: (work: Work) => Promise<T>): Promise<T> {
-      return store.db.transaction().execute(async (tx) => {
-        const work = new Work(tx, store.kind, clock());
-        const result = await body(work);
-        await work.flush();
-        return result;
-      });
+    async transaction<T>(body: (work: Work) => Promise<T>): Promise<T> {
+      try {
+        return await store.db.transaction().execute(async (tx) => {
+          const work = new Work(tx, store.kind, clock());
+          const result = await body(work);
+          await work.flush();
+          return result;
+        });
+      } finally {
+        store.noteTransactionEnd();
+      }
     },
   };
 }

@@ -1,10 +1,13 @@
 import { z } from 'zod';
-import { readAvailability } from '../../app/availability.js';
+import { readAvailability, type AvailabilityQuery, type AvailabilitySources } from '../../app/availability.js';
+import { loadPromiseLocations } from '../../app/promises.js';
+import type { PromiseLocation } from '../../domain/promise.js';
 import { RestockError } from '../../app/errors.js';
 import { quoteOrder } from '../../app/quote.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { write } from '../idempotent.js';
+import { ResponseCache } from '../response-cache.js';
 import { availabilityMessage, localeFrom } from '../../domain/messages.js';
 import type { App, RouteContext } from '../app.js';
 import { country, errorBody, MAX_LINES, quantity, shipPolicy, skuCode } from '../schemas.js';
@@ -46,7 +49,59 @@ export function notOrderable(rejections: { sku: string; reason: string; max_orde
   return new RestockError('not_orderable', 409, `Some lines cannot be taken: ${summary}. Nothing was stored.`, rejections);
 }
 
-export function registerAvailabilityRoutes(app: App, { store, publicRateLimit }: RouteContext): void {
+/** Maximum number of availability responses one process keeps; about 4 MB at an estimated 400 bytes each. */
+const AVAILABILITY_CACHE_ENTRIES = 10_000;
+
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+type AvailabilityBody = z.infer<typeof availabilityView>;
+
+/** An availability response as sent: the serialized body and the locale of its message. */
+interface AvailabilityPage {
+  json: string;
+  locale: string;
+}
+
+/** Reads availability and renders the response body, with the message in the locale Accept-Language picks. */
+async function renderAvailability(
+  db: Kysely<Database>,
+  query: AvailabilityQuery,
+  acceptLanguage: string | undefined,
+  now: Date,
+  sources: AvailabilitySources,
+): Promise<AvailabilityPage> {
+  const view = await readAvailability(db, query, now, sources);
+  const locale = localeFrom(acceptLanguage);
+  const message = availabilityMessage({ status: view.status, shipsBy: view.shipsBy, restockDate: view.restockDate, today: view.today, locale });
+  const body: AvailabilityBody = {
+    sku: view.sku,
+    status: view.status,
+    orderable: view.orderable,
+    available: view.available,
+    max_orderable: view.maxOrderable,
+    ships_by: view.shipsBy,
+    ships_by_basis: view.shipsByBasis,
+    restock_date: view.restockDate,
+    message,
+  };
+  return { json: JSON.stringify(body), locale };
+}
+
+export function registerAvailabilityRoutes(app: App, { store, publicRateLimit, availabilityCacheMillis }: RouteContext): void {
+  // Product pages request the same SKUs over and over. ResponseCache describes when a cached response is served.
+  const generation = () => store.commitGeneration;
+  const cache = new ResponseCache<AvailabilityPage>({ ttlMillis: availabilityCacheMillis, maxEntries: AVAILABILITY_CACHE_ENTRIES, generation });
+  // The locations serve every SKU, so a request for a SKU not yet cached still skips reading them, under the same rule.
+  const locationCache = new ResponseCache<Map<string, PromiseLocation>>({ ttlMillis: availabilityCacheMillis, maxEntries: 1, generation });
+  const locations = async (now: number) => {
+    const cached = locationCache.get('all', now);
+    if (cached !== undefined) return cached;
+    const readGeneration = store.commitGeneration;
+    const read = await loadPromiseLocations(store.db);
+    locationCache.set('all', read, readGeneration, now);
+    return read;
+  };
+
   app.get(
     '/v1/availability/:sku',
     {
@@ -60,25 +115,20 @@ export function registerAvailabilityRoutes(app: App, { store, publicRateLimit }:
       },
     },
     async (request, reply) => {
-      const view = await readAvailability(
-        store.db,
-        { sku: request.params.sku, quantity: request.query.quantity, country: request.query.country },
-        store.clock(),
-      );
-      const locale = localeFrom(request.headers['accept-language']);
-      const message = availabilityMessage({ status: view.status, shipsBy: view.shipsBy, restockDate: view.restockDate, today: view.today, locale });
-      reply.header('Content-Language', locale);
-      return {
-        sku: view.sku,
-        status: view.status,
-        orderable: view.orderable,
-        available: view.available,
-        max_orderable: view.maxOrderable,
-        ships_by: view.shipsBy,
-        ships_by_basis: view.shipsByBasis,
-        restock_date: view.restockDate,
-        message,
-      };
+      const now = store.clock();
+      const query = { sku: request.params.sku, quantity: request.query.quantity, country: request.query.country ?? null };
+      const acceptLanguage = request.headers['accept-language'];
+      const key = `${query.sku}\u0000${query.quantity}\u0000${query.country ?? ''}\u0000${acceptLanguage ?? ''}`;
+
+      let page = cache.get(key, now.getTime());
+      if (page === undefined) {
+        const readGeneration = store.commitGeneration;
+        page = await renderAvailability(store.db, query, acceptLanguage, now, { locations: () => locations(now.getTime()) });
+        cache.set(key, page, readGeneration, now.getTime());
+      }
+      // Fastify sends a string with a JSON content type as it is, so a cached body is serialized once, not per request.
+      reply.header('Content-Language', page.locale).type(JSON_CONTENT_TYPE);
+      return page.json as unknown as AvailabilityBody;
     },
   );
 

@@ -1,0 +1,94 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { openTestStore, testDatabase, type TestStore } from '../support/database.js';
+import { givenSku } from '../support/builders.js';
+import { insertRows, padInList, updateByKey, type BulkUpdate } from '../../src/store/bulk.js';
+
+const LEVELS: BulkUpdate = {
+  table: 'stock_levels',
+  key: 'sku',
+  columns: [
+    { name: 'on_hand', type: 'integer', mode: 'add' },
+    { name: 'allocated', type: 'integer', mode: 'set' },
+  ],
+};
+
+describe(`bulk writes (${testDatabase})`, () => {
+  let t: TestStore;
+
+  before(async () => {
+    t = await openTestStore();
+    for (const code of ['A', 'B', 'C', 'D']) await givenSku(t.store, code, { onHand: 10 });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('insertRows writes rows in several statements', async () => {
+    // 2,500 rows of 7 columns take three statements of at most 1,000 rows.
+    const rows = Array.from({ length: 2_500 }, (_, index) => ({
+      id: `evt_bulk_${String(index).padStart(5, '0')}`,
+      type: 'bulk.test',
+      order_id: null,
+      line_id: null,
+      sku: index % 2 === 0 ? 'A' : null,
+      data: JSON.stringify({ index }),
+      created_at: '2026-03-02T12:00:00.000Z',
+    }));
+    await t.store.transaction((work) => insertRows(work, 'events', rows));
+
+    const stored = await t.store.db.selectFrom('events').selectAll().where('type', '=', 'bulk.test').orderBy('id').execute();
+    assert.equal(stored.length, 2_500);
+    assert.equal(stored[0]!.id, 'evt_bulk_00000');
+    assert.equal(stored[0]!.sku, 'A');
+    assert.equal(stored[1]!.sku, null);
+    assert.equal(JSON.parse(stored[2_499]!.data).index, 2_499);
+  });
+
+  it('updateByKey adds and sets per key', async () => {
+    const rows = new Map([
+      ['A', [5, 3]],
+      ['C', [-4, 0]],
+      ['D', [0, 6]],
+    ]);
+    await t.store.transaction((work) =>
+      updateByKey(work, { ...LEVELS, constants: { updated_at: work.nowIso }, filters: { location: 'main' } }, rows),
+    );
+
+    const levels = await t.store.db.selectFrom('stock_levels').select(['sku', 'on_hand', 'allocated']).orderBy('sku').execute();
+    assert.deepEqual(levels, [
+      { sku: 'A', on_hand: 15, allocated: 3 },
+      { sku: 'B', on_hand: 10, allocated: 0 },
+      { sku: 'C', on_hand: 6, allocated: 0 },
+      { sku: 'D', on_hand: 10, allocated: 6 },
+    ]);
+  });
+
+  it('updateByKey rows pass CHECK constraints', async () => {
+    await assert.rejects(
+      t.store.transaction((work) => updateByKey(work, { ...LEVELS, filters: { location: 'main' } }, new Map([['B', [0, 11]]]))),
+      /check|constraint/i,
+    );
+    const level = await t.store.db.selectFrom('stock_levels').select(['allocated']).where('sku', '=', 'B').executeTakeFirstOrThrow();
+    assert.equal(level.allocated, 0);
+  });
+
+  it('updateByKey spans several statements', async () => {
+    // 450 keys take three statements of at most 200 rows; only A to D exist.
+    const rows = new Map<string, number[]>([['B', [1, 1]]]);
+    for (let index = 0; index < 449; index += 1) rows.set(`missing-${index}`, [1, 1]);
+    await t.store.transaction((work) => updateByKey(work, { ...LEVELS, filters: { location: 'main' } }, rows));
+
+    const level = await t.store.db.selectFrom('stock_levels').select(['on_hand', 'allocated']).where('sku', '=', 'B').executeTakeFirstOrThrow();
+    assert.deepEqual(level, { on_hand: 11, allocated: 1 });
+  });
+});
+
+describe('padInList', () => {
+  it('pads to a power of two with the last value', () => {
+    assert.deepEqual(padInList(['a', 'b', 'c']), ['a', 'b', 'c', 'c']);
+    assert.deepEqual(padInList(['a']), ['a']);
+    assert.deepEqual(padInList([1, 2, 3, 4]), [1, 2, 3, 4]);
+    assert.deepEqual(padInList([]), []);
+  });
+});
