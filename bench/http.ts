@@ -28,11 +28,14 @@ import { QueryCounter } from '../src/store/query-counter.js';
 import { Store } from '../src/store/store.js';
 import { formatNumber, formatTable, machineInfo, round, type MachineInfo } from './support.js';
 
-const USAGE = `Usage: npm run bench:http -- [--duration S] [--warmup S] [--connections N] [--profile DIR]
+const USAGE = `Usage: npm run bench:http -- [--duration S] [--warmup S] [--connections N] [--rounds N] [--profile DIR]
 
   --duration S     seconds each scenario is measured (default 10)
   --warmup S       seconds of load before each measurement, not counted (default 2)
   --connections N  concurrent keep-alive connections (default 32)
+  --rounds N       paired rounds of (a), (b), (a) of 5 s each after the main
+                   scenarios, whose median ratio is the availability figure
+                   least moved by other work on the machine (default 5)
   --profile DIR    write a V8 CPU profile of the server process to DIR
 
 The app runs on a fresh SQLite database in a temporary folder, with the
@@ -52,6 +55,7 @@ interface Settings {
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;
+  rounds: number;
   profileDir: string | undefined;
 }
 
@@ -171,6 +175,7 @@ function readSettings(): Settings {
     warmup: { type: 'string' },
     connections: { type: 'string' },
     profile: { type: 'string' },
+    rounds: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
@@ -187,7 +192,8 @@ function readSettings(): Settings {
   const durationSeconds = wholeNumber('--duration', values.duration, 10, 1, 600);
   const warmupSeconds = wholeNumber('--warmup', values.warmup, 2, 0, 60);
   const connections = wholeNumber('--connections', values.connections, 32, 1, 1024);
-  return { durationSeconds, warmupSeconds, connections, profileDir: values.profile };
+  const rounds = wholeNumber('--rounds', values.rounds, 5, 0, 50);
+  return { durationSeconds, warmupSeconds, connections, rounds, profileDir: values.profile };
 }
 
 function wholeNumber(flag: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -303,7 +309,7 @@ interface Figure {
 async function measure(
   scenario: string,
   request: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
-  settings: Settings,
+  settings: Settings & { log?: boolean },
 ): Promise<Omit<Figure, 'ratioToConstant'>> {
   const options = { ...request, connections: settings.connections };
   if (settings.warmupSeconds > 0) await autocannon({ ...options, duration: settings.warmupSeconds });
@@ -319,8 +325,43 @@ async function measure(
     non2xx: result.non2xx,
     errors: result.errors,
   };
-  console.log(`${scenario}: ${formatNumber(figure.requestsPerSecond)} req/s, p99 ${figure.p99Ms} ms`);
+  if (settings.log !== false) console.log(`${scenario}: ${formatNumber(figure.requestsPerSecond)} req/s, p99 ${figure.p99Ms} ms`);
   return figure;
+}
+
+const ROUND_SECONDS = 5;
+
+/**
+ * Measures the constant route, cached availability and the constant route
+ * again, `settings.rounds` times, and returns each round's availability
+ * rate over the mean of its two constant rates. Work elsewhere on the
+ * machine that comes and goes moves single runs by a third or more; a ratio
+ * taken within 15 s, and the median of several, moves far less.
+ */
+async function measurePairedRounds(settings: Settings, constantUrl: string, availability: { url: string; headers?: Record<string, string> }): Promise<number[]> {
+  const ratios: number[] = [];
+  const roundSettings = { ...settings, durationSeconds: ROUND_SECONDS, warmupSeconds: 0 };
+  for (let round = 1; round <= settings.rounds; round += 1) {
+    const quiet = { ...roundSettings, log: false };
+    const before = await measure(`round ${round} (a)`, { url: constantUrl }, quiet);
+    const page = await measure(`round ${round} (b)`, availability, quiet);
+    const after = await measure(`round ${round} (a) again`, { url: constantUrl }, quiet);
+    const ratio = page.requestsPerSecond / ((before.requestsPerSecond + after.requestsPerSecond) / 2);
+    ratios.push(round3(ratio));
+    console.log(`round ${round}: availability ${formatNumber(page.requestsPerSecond)} req/s, constant ${formatNumber(before.requestsPerSecond)} and ${formatNumber(after.requestsPerSecond)}: ${(ratio * 100).toFixed(0)} %`);
+  }
+  return ratios;
+}
+
+function round3(value: number): number {
+  return round(value, 3);
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function main(): Promise<void> {
@@ -351,6 +392,8 @@ async function main(): Promise<void> {
     const orders = await measure('(c) POST /v1/orders, one hot SKU', { ...orderRequest(), url: `${appBase}/v1/orders` }, settings);
     const constantLast = await measure('(a) constant JSON route, again', { url: `${constantBase}/constant` }, settings);
 
+    const pairedRatios = await measurePairedRounds(settings, `${constantBase}/constant`, { ...availabilityRequest(), url: `${appBase}${availabilityRequest().url}` });
+
     const check = await server.ask('check', 300_000);
     const after = machineInfo();
     const baseline = (constantFirst.requestsPerSecond + constantLast.requestsPerSecond) / 2;
@@ -360,6 +403,10 @@ async function main(): Promise<void> {
     }));
 
     printFigures(figures, baseline, counted, check, before, after);
+    const pairedMedian = median(pairedRatios);
+    if (pairedMedian !== null) {
+      console.log(`Cached availability over the constant route in ${pairedRatios.length} paired rounds: median ${(pairedMedian * 100).toFixed(0)} % (${pairedRatios.map((r) => `${(r * 100).toFixed(0)} %`).join(', ')}).`);
+    }
     const path = writeResults({
       machine: before,
       loadAfter: after.load,
@@ -368,6 +415,7 @@ async function main(): Promise<void> {
       constantBaseline: round(baseline, 1),
       figures,
       statementsPerRequest: { availability: counted.availability, order: counted.order },
+      pairedRounds: { ratios: pairedRatios, median: median(pairedRatios) },
       ordersStored: check.orders,
       invariantViolations: check.violations,
     });

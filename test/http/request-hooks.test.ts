@@ -53,11 +53,10 @@ describe(`HTTP rate limit headers and order (${testDatabase})`, () => {
         const second = await api.get('/v1/availability/TOTE', { key: 'public' });
 
         assert.equal(first.status, 200, first.text);
-        assert.equal(first.headers['x-ratelimit-limit'], '3');
-        assert.equal(first.headers['x-ratelimit-remaining'], '2');
-        assert.equal(second.headers['x-ratelimit-remaining'], '1');
-        assert.equal(first.headers['x-ratelimit-reset'], '60');
+        assert.equal(first.headers['ratelimit'], '"public";r=2;t=60');
+        assert.equal(second.headers['ratelimit'], '"public";r=1;t=60');
         assert.equal(first.headers['retry-after'], undefined);
+        assert.equal(first.headers['ratelimit-policy'], undefined);
       },
       { publicRateLimit: 3 },
     );
@@ -77,7 +76,8 @@ describe(`HTTP rate limit headers and order (${testDatabase})`, () => {
 
         assertError(limited, 429, 'rate_limited');
         assert.equal(limited.headers['retry-after'], '45');
-        assert.equal(limited.headers['x-ratelimit-remaining'], '0');
+        assert.equal(limited.headers['ratelimit'], '"public";r=0;t=45');
+        assert.equal(limited.headers['ratelimit-policy'], '"public";q=1;w=60');
         assert.match(limited.body.error.message, /at most 1 in 60 s per client address; retry in 45 s/);
         assert.equal(nextWindow.status, 200, nextWindow.text);
       },

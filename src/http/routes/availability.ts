@@ -5,6 +5,7 @@ import type { PromiseLocation } from '../../domain/promise.js';
 import { RestockError } from '../../app/errors.js';
 import { quoteOrder } from '../../app/quote.js';
 import type { Kysely } from 'kysely';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../store/schema.js';
 import { write } from '../idempotent.js';
 import { ResponseCache } from '../response-cache.js';
@@ -102,10 +103,20 @@ export function registerAvailabilityRoutes(app: App, { store, publicRateLimit, a
     return read;
   };
 
+  // A request that repeats a cached one to the letter (same URL and Accept-Language) is answered before
+  // validation, since the first such request was validated; the key check and rate limit still run first.
+  const rawKey = (request: FastifyRequest) => `${request.url}\u0000${request.headers['accept-language'] ?? ''}`;
+  const send = (reply: FastifyReply, page: AvailabilityPage) => reply.header('Content-Language', page.locale).type(JSON_CONTENT_TYPE);
+
   app.get(
     '/v1/availability/:sku',
     {
       config: { access: 'public', rateLimit: publicRateLimit },
+      preValidation: (request, reply, done) => {
+        const page = cache.get(rawKey(request), store.clock().getTime());
+        if (page === undefined) return done();
+        send(reply, page).send(page.json);
+      },
       schema: {
         tags: ['availability'],
         summary: 'What a product page may say for a SKU and quantity',
@@ -117,17 +128,12 @@ export function registerAvailabilityRoutes(app: App, { store, publicRateLimit, a
     async (request, reply) => {
       const now = store.clock();
       const query = { sku: request.params.sku, quantity: request.query.quantity, country: request.query.country ?? null };
-      const acceptLanguage = request.headers['accept-language'];
-      const key = `${query.sku}\u0000${query.quantity}\u0000${query.country ?? ''}\u0000${acceptLanguage ?? ''}`;
 
-      let page = cache.get(key, now.getTime());
-      if (page === undefined) {
-        const readGeneration = store.commitGeneration;
-        page = await renderAvailability(store.db, query, acceptLanguage, now, { locations: () => locations(now.getTime()) });
-        cache.set(key, page, readGeneration, now.getTime());
-      }
+      const readGeneration = store.commitGeneration;
+      const page = await renderAvailability(store.db, query, request.headers['accept-language'], now, { locations: () => locations(now.getTime()) });
+      cache.set(rawKey(request), page, readGeneration, now.getTime());
       // Fastify sends a string with a JSON content type as it is, so a cached body is serialized once, not per request.
-      reply.header('Content-Language', page.locale).type(JSON_CONTENT_TYPE);
+      send(reply, page);
       return page.json as unknown as AvailabilityBody;
     },
   );
