@@ -5,6 +5,7 @@ import { Store } from '../store/store.js';
 import { scheduleIdempotencyCleanup } from '../jobs/idempotency-cleanup.js';
 import { loadDemo } from '../app/replay/demo.js';
 import type { Settings } from './config.js';
+import { stopOnSignal } from './signals.js';
 import { customerLinksOf, startOutbox } from './outbox.js';
 
 /**
@@ -39,26 +40,11 @@ export async function runServe(settings: Settings): Promise<number> {
   }
   logger.info(`API documentation: ${address}/docs`);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping: finishing in-flight requests');
-      try {
-        stopCleanup();
-        await app.close();
-        await outbox?.stop();
-        await store.close();
-        logger.info('stopped');
-        resolve(0);
-      } catch (error) {
-        logger.error({ err: error }, 'failed to stop cleanly');
-        resolve(1);
-      }
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+  return stopOnSignal(logger, 'stopping: finishing in-flight requests', async () => {
+    stopCleanup();
+    await app.close();
+    await outbox?.stop();
+    await store.close();
   });
 }
 

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { Store } from '../store/store.js';
 import { readSettings } from './config.js';
 import { customerLinksOf, startOutbox } from './outbox.js';
+import { stopOnSignal } from './signals.js';
 
 export const WORKER_HELP = `Usage: restock worker [--db URL]
 
@@ -36,23 +37,8 @@ export async function runWorker(argv: string[]): Promise<number> {
   const outbox = startOutbox(store, settings, customerLinksOf(settings), logger);
   logger.info({ database: store.description }, `Restock worker is running on ${store.description}`);
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'stopping: finishing the dispatcher pass in flight');
-      try {
-        await outbox.stop();
-        await store.close();
-        logger.info('stopped');
-        resolve(0);
-      } catch (error) {
-        logger.error({ err: error }, 'failed to stop cleanly');
-        resolve(1);
-      }
-    };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
+  return stopOnSignal(logger, 'stopping: finishing the dispatcher pass in flight', async () => {
+    await outbox.stop();
+    await store.close();
   });
 }

@@ -3,6 +3,7 @@ import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { Store } from '../../src/store/store.js';
 import type { Channel, Delivery, OutboxEvent } from '../../src/jobs/outbox/channel.js';
+import { toOutboxEvent } from '../../src/jobs/outbox/rows.js';
 
 export const LINKS = { secret: 'test-link-secret', baseUrl: 'https://shop.example/restock' };
 
@@ -62,16 +63,7 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
 /** Reads the events after `afterSeq` in the outbox's form. */
 export async function eventsAfter(store: Store, afterSeq: number): Promise<OutboxEvent[]> {
   const rows = await store.db.selectFrom('events').selectAll().where('seq', '>', afterSeq).orderBy('seq').execute();
-  return rows.map((row) => ({
-    id: row.id,
-    seq: Number(row.seq),
-    type: row.type,
-    orderId: row.order_id,
-    lineId: row.line_id,
-    sku: row.sku,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    createdAt: row.created_at,
-  }));
+  return rows.map(toOutboxEvent);
 }
 
 export async function lastSeq(store: Store): Promise<number> {

@@ -64,21 +64,22 @@ function registerSubscriptionRoute(app: App, { store, publicRateLimit }: RouteCo
 
 function registerUnsubscribeRoutes(app: App, { store, publicRateLimit, customerLinks }: RouteContext): void {
   const check = (token: string): TokenCheck => verifyToken(customerLinks.secret, token, 'unsubscribe', store.clock());
+  const pageOptions = (summary: string) => ({
+    config: { access: 'none' as const, rateLimit: publicRateLimit },
+    schema: {
+      tags: ['customer pages'],
+      summary,
+      // An HTML page for people, outside the API document like the other /c/ pages.
+      hide: true,
+      security: [],
+      params: tokenParams,
+      response: { 200: htmlPage, 404: htmlPage, 410: htmlPage },
+    },
+  });
 
   app.get(
     '/c/unsubscribe/:token',
-    {
-      config: { access: 'none', rateLimit: publicRateLimit },
-      schema: {
-        tags: ['customer pages'],
-        summary: 'Unsubscribe page: asks to confirm, since mail scanners open links',
-        // An HTML page for people, outside the API document like the other /c/ pages.
-        hide: true,
-        security: [],
-        params: tokenParams,
-        response: { 200: htmlPage, 404: htmlPage, 410: htmlPage },
-      },
-    },
+    pageOptions('Unsubscribe page: asks to confirm, since mail scanners open links'),
     async (request, reply) => {
       const result = check(request.params.token);
       if (!result.ok) return sendInvalidLink(reply, result.reason);
@@ -98,18 +99,7 @@ function registerUnsubscribeRoutes(app: App, { store, publicRateLimit, customerL
 
   app.post(
     '/c/unsubscribe/:token',
-    {
-      config: { access: 'none', rateLimit: publicRateLimit },
-      schema: {
-        tags: ['customer pages'],
-        summary: 'Unsubscribe from a back-in-stock alert; also serves one-click unsubscribe (RFC 8058)',
-        // An HTML page for people, outside the API document like the other /c/ pages.
-        hide: true,
-        security: [],
-        params: tokenParams,
-        response: { 200: htmlPage, 404: htmlPage, 410: htmlPage },
-      },
-    },
+    pageOptions('Unsubscribe from a back-in-stock alert; also serves one-click unsubscribe (RFC 8058)'),
     async (request, reply) => {
       const result = check(request.params.token);
       if (!result.ok) return sendInvalidLink(reply, result.reason);

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { OutboxEvent } from '../outbox/channel.js';
+import { toOutboxEvent } from '../outbox/rows.js';
 
 /**
  * Rules that turn a business transaction's events into one e-mail. One use
@@ -23,16 +24,7 @@ export async function transactionEvents(db: Kysely<Database>, event: OutboxEvent
     .where('created_at', '=', event.createdAt)
     .orderBy('seq')
     .execute();
-  return rows.map((row) => ({
-    id: row.id,
-    seq: Number(row.seq),
-    type: row.type,
-    orderId: row.order_id,
-    lineId: row.line_id,
-    sku: row.sku,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    createdAt: row.created_at,
-  }));
+  return rows.map(toOutboxEvent);
 }
 
 /**
