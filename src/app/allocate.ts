@@ -4,7 +4,7 @@ import { kitLineStatus } from '../domain/kits.js';
 import type { LineCounts, LocationRules, ShipPolicy } from '../domain/types.js';
 import { addBackordered } from '../store/rows.js';
 import type { OrderLineTable, OrderTable } from '../store/schema.js';
-import { updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
+import { padInList, updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
 import type { MovementInput, Work } from '../store/store.js';
 import { noteChanged, noteServedFront } from './promises.js';
 
@@ -52,7 +52,7 @@ export async function saveLineCounts(work: Work, line: LineRow): Promise<void> {
     .execute();
 }
 
-/** The unit counts and status of order lines, keyed by line id, with one UPDATE per 200 lines. */
+/** The unit counts and status of order lines, keyed by line id, with one UPDATE per 500 lines. */
 const LINE_COUNTS: BulkUpdate = {
   table: 'order_lines',
   key: 'id',
@@ -138,7 +138,10 @@ const QUEUE_PAGE_MAX = 500;
  * Serves the SKU's backorder queue with `units` just freed or received at a
  * location, oldest line first. Reads the queue through its index a page at a
  * time, so serving k units touches about k lines whatever the queue length.
- * Returns the allocations made; the units left over become available.
+ * Returns the allocations made; the units left over become available. The
+ * statuses of the orders served are refreshed here, or, when the caller
+ * passes `touchedOrders`, their ids are added to it for the caller to
+ * refresh once after serving several queues.
  */
 export async function serveQueueAt(
   work: Work,
@@ -146,6 +149,7 @@ export async function serveQueueAt(
   location: LocationRules,
   units: number,
   cause: string,
+  touchedOrders?: Set<string>,
 ): Promise<AllocationResult[]> {
   const results: AllocationResult[] = [];
   const fullyAllocated: string[] = [];
@@ -175,7 +179,8 @@ export async function serveQueueAt(
   const total = results.reduce((sum, r) => sum + r.quantity, 0);
   await addBackordered(work, sku, -total);
   noteServedFront(work, sku, total, fullyAllocated);
-  await refreshOrders(work, results.map((r) => r.orderId));
+  if (touchedOrders) for (const result of results) touchedOrders.add(result.orderId);
+  else await refreshOrders(work, results.map((r) => r.orderId));
   return results;
 }
 
@@ -219,20 +224,24 @@ async function readQueuePage(work: Work, sku: string, after: LineRow | undefined
  */
 export async function refreshOrders(work: Work, orderIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(orderIds)];
-  if (ids.length === 0) return;
-
-  const orders = await work.db
-    .selectFrom('orders')
-    .select(['id', 'status', 'ship_policy', 'ready_to_ship_at'])
-    .where('id', 'in', ids)
-    .execute();
-  const lines = await work.db
-    .selectFrom('order_lines')
-    .select(['id', 'order_id', 'kit_line_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled', 'status'])
-    .where('order_id', 'in', ids)
-    .execute();
-  await refreshLoadedOrders(work, orders, lines);
+  for (let start = 0; start < ids.length; start += REFRESH_CHUNK) {
+    const chunk = padInList(ids.slice(start, start + REFRESH_CHUNK));
+    const orders = await work.db
+      .selectFrom('orders')
+      .select(['id', 'status', 'ship_policy', 'ready_to_ship_at'])
+      .where('id', 'in', chunk)
+      .execute();
+    const lines = await work.db
+      .selectFrom('order_lines')
+      .select(['id', 'order_id', 'kit_line_id', 'quantity', 'allocated', 'backordered', 'shipped', 'cancelled', 'status'])
+      .where('order_id', 'in', chunk)
+      .execute();
+    await refreshLoadedOrders(work, orders, lines);
+  }
 }
+
+/** Orders per read in `refreshOrders`: each order adds one bound parameter per statement. */
+const REFRESH_CHUNK = 500;
 
 /** An order's columns that `refreshLoadedOrders` reads. */
 export type OrderState = Pick<OrderTable, 'id' | 'status' | 'ship_policy' | 'ready_to_ship_at'>;

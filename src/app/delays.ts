@@ -1,9 +1,10 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { dateAt } from '../domain/calendar.js';
 import {
-  decideLine, decideOrder, planNotices, type CancelDecision, type ConsentDecision, type DelayLine, type DelayState, type NoticePlan,
-  type OpenNotice,
+  decideLine, decideOrder, planNotices, type CancelDecision, type ConsentDecision, type DelayDecision, type DelayLine, type DelayState,
+  type NoticePlan, type OpenNotice,
 } from '../domain/delay-rule.js';
+import { kitLineCounts } from '../domain/kits.js';
 import { AT_RISK_PREDICATE, DATE_IN_FORCE, OPEN_LINE_PREDICATE } from '../store/migrations/0007-delays-refunds.js';
 import type { Database, DelayNoticeTable } from '../store/schema.js';
 import type { Store, Work } from '../store/store.js';
@@ -29,6 +30,8 @@ export interface DelayOutcome {
   /** Notices whose delay silence accepted. */
   consents: string[];
   cancellations: { noticeId: string; refund: { amount: number; currency: string } }[];
+  /** Notices closed because their lines no longer slip. */
+  resolutions: string[];
 }
 
 export interface DelayReviewReport {
@@ -40,30 +43,48 @@ export interface DelayReviewReport {
 /**
  * Applies the delay rule to every order with something due at the store's
  * current instant, one transaction per order. It reads only lines at risk
- * (see migration 0007) and open notices past their deadline.
+ * (see migration 0007) and the orders with an open notice.
  */
 export async function reviewDelays(store: Store): Promise<DelayReviewReport> {
   const orderIds = await ordersWithDelaysDue(store.db, store.clock());
   const outcomes: DelayOutcome[] = [];
   for (const orderId of orderIds) {
     const outcome = await store.transaction((work) => applyDelayRule(work, orderId));
-    if (outcome.notices.length + outcome.consents.length + outcome.cancellations.length > 0) outcomes.push(outcome);
+    if (outcome.notices.length + outcome.consents.length + outcome.cancellations.length + outcome.resolutions.length > 0) outcomes.push(outcome);
   }
   return { reviewed: orderIds.length, outcomes };
 }
 
-/** Lists the orders with a notice, a consent by silence or a cancellation due at `now`, in id order. */
+/**
+ * Lists the orders with a notice, a consent by silence, a cancellation or
+ * the resolution of a notice due at `now`, in id order. At-risk lines are
+ * read through partial indexes and judged without their order's policy,
+ * then the orders whose only candidates are units in stock are checked for
+ * `ship_complete`. Every order with an open notice is judged whole; open
+ * notices last at most until their deadline, so there are few.
+ */
 export async function ordersWithDelaysDue(db: Reader, now: Date): Promise<string[]> {
   const timeZone = (await mainCalendar(db)).timeZone;
   const today = dateAt(now, timeZone);
-  const orderIds = new Set<string>();
+  const orderIds = new Set<string>([
+    ...(await ordersWithLinesAtRisk(db, today, timeZone)),
+    ...(await ordersPastDateInForce(db, today)),
+    ...(await ordersWithOpenNoticesDue(db, today, timeZone)),
+  ]);
+  return [...orderIds].sort();
+}
 
+/** Orders with an unnoticed line that slipped. */
+async function ordersWithLinesAtRisk(db: Reader, today: string, timeZone: string): Promise<string[]> {
   // The predicates repeat the partial indexes' text so that SQLite uses them.
   const atRisk = await db
     .selectFrom('order_lines')
     .select(['order_id', 'id', 'sku', 'backordered', 'allocated', 'placed_at', 'promised_ship_date', 'estimated_ship_date', 'ship_by_date'])
     .where(sql<boolean>`${sql.raw(AT_RISK_PREDICATE)}`)
     .execute();
+
+  const due = new Set<string>();
+  const dueIfShipComplete = new Set<string>();
   for (const row of atRisk) {
     const line: DelayLine = {
       id: row.id,
@@ -76,32 +97,66 @@ export async function ordersWithDelaysDue(db: Reader, now: Date): Promise<string
       state: null,
       openNotice: null,
     };
-    if (decideLine(line, today) !== null) orderIds.add(row.order_id);
+    if (decideLine(line, today) === null) continue;
+    if (decideLine({ ...line, unshipped: row.backordered }, today) !== null) due.add(row.order_id);
+    else dueIfShipComplete.add(row.order_id);
   }
+  return [...due, ...(await shipCompleteOrders(db, [...dueIfShipComplete].filter((id) => !due.has(id))))];
+}
 
-  const pastDate = await db
+/**
+ * Orders with an unnoticed open line past its date in force. Only lines with
+ * units waiting for stock are due; a `ship_partial` line whose units are all
+ * in stock is left to its own shipment.
+ */
+async function ordersPastDateInForce(db: Reader, today: string): Promise<string[]> {
+  const rows = await db
     .selectFrom('order_lines')
-    .select('order_id')
+    .select(['order_id', 'backordered', 'allocated', 'kit_line_id'])
     .where(sql<boolean>`${sql.raw(OPEN_LINE_PREDICATE)}`)
     .where(sql<boolean>`${sql.raw(DATE_IN_FORCE)} < ${today}`)
     .where('delay_state', 'is', null)
     .execute();
-  for (const row of pastDate) orderIds.add(row.order_id);
 
-  const pastDeadline = await db.selectFrom('delay_notices').select('order_id').where('answer', 'is', null).where('respond_by', '<', today).execute();
-  for (const row of pastDeadline) orderIds.add(row.order_id);
+  const due = new Set<string>();
+  const dueIfShipComplete = new Set<string>();
+  for (const row of rows) {
+    // A kit line keeps no counts of its own (its components do), so it is judged whole by the review.
+    const kitLine = row.backordered === 0 && row.allocated === 0;
+    if (row.backordered > 0 || kitLine) due.add(row.order_id);
+    else dueIfShipComplete.add(row.order_id);
+  }
+  return [...due, ...(await shipCompleteOrders(db, [...dueIfShipComplete].filter((id) => !due.has(id))))];
+}
 
-  return [...orderIds].sort();
+/** Orders with an open notice that something is due for: its deadline passed, or its lines no longer slip. */
+async function ordersWithOpenNoticesDue(db: Reader, today: string, timeZone: string): Promise<string[]> {
+  const notices = await db.selectFrom('delay_notices').select('order_id').where('answer', 'is', null).execute();
+  const candidates = [...new Set(notices.map((notice) => notice.order_id))];
+  const due: string[] = [];
+  for (const orderId of candidates) {
+    const { lines } = await loadDelayLines(db, orderId, timeZone);
+    const decisions = decideOrder(lines, today);
+    const actionable = decisions.some((decision) => decision.kind !== 'resolve');
+    if (actionable || resolvedNoticeIds(lines, decisions).length > 0) due.push(orderId);
+  }
+  return due;
+}
+
+async function shipCompleteOrders(db: Reader, orderIds: string[]): Promise<string[]> {
+  if (orderIds.length === 0) return [];
+  const rows = await db.selectFrom('orders').select('id').where('id', 'in', orderIds).where('ship_policy', '=', 'ship_complete').execute();
+  return rows.map((row) => row.id);
 }
 
 /**
- * Applies the delay rule to one order inside `work`: sends the notices due,
- * lets silence accept the delays whose deadline passed, and cancels and
- * refunds the units whose delay needed consent that did not come. Notices
- * past their deadline whose lines all shipped are closed as lapsed.
+ * Applies the delay rule to one order inside `work`. It sends the notices
+ * due and lets silence accept the delays whose deadline passed. It cancels
+ * and refunds the units whose delay needed consent that did not come, and
+ * resolves the open notices whose lines no longer slip.
  */
 export async function applyDelayRule(work: Work, orderId: string): Promise<DelayOutcome> {
-  const outcome: DelayOutcome = { orderId, notices: [], consents: [], cancellations: [] };
+  const outcome: DelayOutcome = { orderId, notices: [], consents: [], cancellations: [], resolutions: [] };
   const order = await lockOrder(work, orderId);
   if (!order) return outcome;
 
@@ -119,7 +174,9 @@ export async function applyDelayRule(work: Work, orderId: string): Promise<Delay
     const refund = await cancelForNoConsent(work, openNotices.get(noticeId)!, group);
     outcome.cancellations.push({ noticeId, refund });
   }
+  outcome.resolutions.push(...(await resolveNotices(work, openNotices, resolvedNoticeIds(lines, decisions))));
 
+  // A notice past its deadline with no decision (none of its lines is still notified) is closed, so the review stops finding it.
   const decided = new Set(decisions.map((d) => ('noticeId' in d ? d.noticeId : '')));
   for (const notice of openNotices.values()) {
     if (notice.respond_by < today && !decided.has(notice.id)) await closeNotice(work, notice, 'lapsed');
@@ -127,8 +184,39 @@ export async function applyDelayRule(work: Work, orderId: string): Promise<Delay
   return outcome;
 }
 
+/**
+ * Lists the open notices none of whose lines slips any more. A notice with
+ * some lines still slipping stays open: its answer or deadline applies to
+ * those lines only, since the others get a `resolve` decision instead.
+ */
+export function resolvedNoticeIds(lines: readonly DelayLine[], decisions: readonly DelayDecision[]): string[] {
+  const resolvedLines = new Set(decisions.filter((d) => d.kind === 'resolve').map((d) => d.lineId));
+  const linesByNotice = new Map<string, string[]>();
+  for (const line of lines) {
+    if (line.state !== 'notified' || line.openNotice === null) continue;
+    linesByNotice.set(line.openNotice.id, [...(linesByNotice.get(line.openNotice.id) ?? []), line.id]);
+  }
+  return [...linesByNotice].filter(([, lineIds]) => lineIds.every((id) => resolvedLines.has(id))).map(([noticeId]) => noticeId);
+}
+
+/** Closes each notice as `resolved` and writes `delay.resolved`; returns the ids of the notices it closed. */
+export async function resolveNotices(work: Work, openNotices: Map<string, NoticeRow>, noticeIds: string[]): Promise<string[]> {
+  const resolved: string[] = [];
+  for (const noticeId of noticeIds) {
+    const notice = openNotices.get(noticeId);
+    if (!notice || !(await closeNotice(work, notice, 'resolved'))) continue;
+    work.emit({
+      type: 'delay.resolved',
+      orderId: notice.order_id,
+      data: { notice_id: notice.id, lines: noticeLines(notice).map((line) => ({ line_id: line.line_id, sku: line.sku })) },
+    });
+    resolved.push(noticeId);
+  }
+  return resolved;
+}
+
 /** Reads the order's currency and, on PostgreSQL, locks its row so that two reviews or answers of one order take turns. */
-async function lockOrder(work: Work, orderId: string) {
+export async function lockOrder(work: Work, orderId: string) {
   let query = work.db.selectFrom('orders').select(['id', 'currency']).where('id', '=', orderId);
   if (work.postgres) query = query.forUpdate();
   return query.executeTakeFirst();
@@ -136,8 +224,9 @@ async function lockOrder(work: Work, orderId: string) {
 
 /**
  * Reads an order's lines as the delay rule sees them, with the open notice
- * of each. A kit line takes its dates from its component lines (the latest
- * of them, unknown when any is) and counts its unshipped kits; component
+ * of each. The units a line counts as waiting depend on the order's ship
+ * policy (see `waitingUnits`). A kit line takes its dates from its component
+ * lines (the latest of them, unknown when any is) and counts kits; component
  * lines are left out, since a kit ships and cancels whole.
  */
 export async function loadDelayLines(
@@ -145,6 +234,8 @@ export async function loadDelayLines(
   orderId: string,
   timeZone: string,
 ): Promise<{ lines: DelayLine[]; openNotices: Map<string, NoticeRow> }> {
+  const order = await db.selectFrom('orders').select('ship_policy').where('id', '=', orderId).executeTakeFirst();
+  const shipComplete = order?.ship_policy === 'ship_complete';
   const rows = await db
     .selectFrom('order_lines')
     .select([
@@ -165,7 +256,7 @@ export async function loadDelayLines(
     lines.push({
       id: row.id,
       sku: row.sku,
-      unshipped: kit ? row.quantity - row.shipped - row.cancelled : row.backordered + row.allocated,
+      unshipped: waitingUnits(kit ? kitLineCounts(row, components) : row, shipComplete),
       placedDate: dateAt(new Date(row.placed_at), timeZone),
       promisedDate: kit ? latestDate(components.map((c) => c.promised_ship_date)) : row.promised_ship_date,
       estimatedDate: kit ? latestDate(components.map((c) => c.estimated_ship_date)) : row.estimated_ship_date,
@@ -175,6 +266,16 @@ export async function loadDelayLines(
     });
   }
   return { lines, openNotices: new Map(notices.map((notice) => [notice.id, notice])) };
+}
+
+/**
+ * Returns the units of a line that wait for stock. Under `ship_partial`
+ * allocated units can ship now, so only backordered units wait. Under
+ * `ship_complete` nothing ships until the whole order can, so every
+ * unshipped unit waits.
+ */
+export function waitingUnits(line: { backordered: number; allocated: number }, shipComplete: boolean): number {
+  return shipComplete ? line.backordered + line.allocated : line.backordered;
 }
 
 function openNoticesByLine(notices: NoticeRow[]): Map<string, OpenNotice> {
@@ -285,7 +386,7 @@ async function cancelForNoConsent(work: Work, notice: NoticeRow, decisions: Canc
  * lines. The answer is written only while the notice is open, so of two
  * answers racing for one notice exactly one returns true.
  */
-export async function closeNotice(work: Work, notice: NoticeRow, answer: 'accepted' | 'cancelled' | 'lapsed'): Promise<boolean> {
+export async function closeNotice(work: Work, notice: NoticeRow, answer: 'accepted' | 'cancelled' | 'lapsed' | 'resolved'): Promise<boolean> {
   const closed = await work.db
     .updateTable('delay_notices')
     .set({ answer, answered_at: work.nowIso })

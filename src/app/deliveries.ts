@@ -60,9 +60,16 @@ export async function listDeliveries(db: Kysely<Database>, filter: DeliveryFilte
  * Puts a dead delivery back in the queue, due now. Its attempts are kept, so
  * after a delivery that died of too many attempts fails once more, it is dead
  * again: each operator retry buys one attempt. A delivery that is pending or
- * delivered is an invalid_state.
+ * delivered is an invalid_state, and so is a webhook delivery whose endpoint
+ * was deleted, because the channel drops every send to a deleted endpoint.
  */
 export async function retryDelivery(work: Work, id: string): Promise<DeliveryView> {
+  const before = await readDelivery(work.db, id);
+  if (before.status !== 'dead') {
+    throw invalidState(`Delivery ${id} is ${before.status}; only a dead delivery can be retried.`);
+  }
+  await assertEndpointActive(work.db, before);
+
   const result = await work.db
     .updateTable('deliveries')
     .set({ status: 'pending', next_attempt_at: work.nowIso, locked_until: null })
@@ -70,10 +77,21 @@ export async function retryDelivery(work: Work, id: string): Promise<DeliveryVie
     .where('status', '=', 'dead')
     .executeTakeFirst();
   const view = await readDelivery(work.db, id);
+  // Another request may have retried it between the read and the update.
   if (Number(result.numUpdatedRows) === 0) {
     throw invalidState(`Delivery ${id} is ${view.status}; only a dead delivery can be retried.`);
   }
   return view;
+}
+
+async function assertEndpointActive(db: Kysely<Database>, delivery: DeliveryView): Promise<void> {
+  if (delivery.endpoint_id === null) return;
+  const endpoint = await db.selectFrom('webhook_endpoints').select('active').where('id', '=', delivery.endpoint_id).executeTakeFirst();
+  if (endpoint?.active === 1) return;
+  throw invalidState(
+    `Delivery ${delivery.id} cannot be retried: its webhook endpoint ${delivery.endpoint_id} was deleted. ` +
+      'Register the URL again with POST /v1/webhook-endpoints to receive later events.',
+  );
 }
 
 /** Reads one delivery; throws not_found for an unknown id. */

@@ -1,7 +1,10 @@
-import { ensureLevel, loadLocations, locationRules, lockSkus } from '../store/rows.js';
-import type { Work } from '../store/store.js';
+import type { Insertable, Selectable } from 'kysely';
+import { insertRows, padInList, updateByKey, type BulkUpdate } from '../store/bulk.js';
+import { loadLocations, locationRules, lockSkus } from '../store/rows.js';
+import type { PurchaseOrderLineTable, PurchaseOrderTable, ReceiptLineTable, StockLevelTable } from '../store/schema.js';
+import type { MovementInput, Work } from '../store/store.js';
 import { noteChanged } from './promises.js';
-import { serveQueueAt, type AllocationResult } from './allocate.js';
+import { refreshOrders, serveQueueAt, type AllocationResult } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
 import { assertHoldsStock } from './kits.js';
 
@@ -12,21 +15,40 @@ export interface PurchaseOrderInput {
   lines: { sku: string; quantity: number }[];
 }
 
-/** Creates an open purchase order: inbound supply with an expected date. */
+/** Creates an open purchase order, as `createPurchaseOrders` does for a list of one. Returns its id. */
 export async function createPurchaseOrder(work: Work, input: PurchaseOrderInput): Promise<string> {
-  const location = input.location ?? 'main';
-  if (!(await loadLocations(work)).has(location)) throw notFound(`Location ${location} was not found.`);
+  const [id] = await createPurchaseOrders(work, [input]);
+  return id!;
+}
 
-  const skus = await lockSkus(work, input.lines.map((line) => line.sku));
-  const missing = input.lines.find((line) => !skus.has(line.sku));
-  if (missing) throw notFound(`SKU ${missing.sku} was not found; create it before ordering it from a supplier.`);
-  for (const row of skus.values()) assertHoldsStock(row, 'purchase orders');
+/**
+ * Creates open purchase orders: inbound supply with an expected date. Every
+ * input is checked before any is written, in the given order, and the first
+ * that fails throws. The orders and their lines are written with one
+ * multi-row INSERT each. Returns the ids in input order.
+ */
+export async function createPurchaseOrders(work: Work, inputs: readonly PurchaseOrderInput[]): Promise<string[]> {
+  if (inputs.length === 0) return [];
+  const locations = await loadLocations(work);
+  const skus = await lockSkus(work, inputs.flatMap((input) => input.lines.map((line) => line.sku)));
 
-  for (const sku of skus.keys()) noteChanged(work, sku);
-  const id = work.newId('po');
-  await work.db
-    .insertInto('purchase_orders')
-    .values({
+  for (const input of inputs) {
+    const location = input.location ?? 'main';
+    if (!locations.has(location)) throw notFound(`Location ${location} was not found.`);
+    const missing = input.lines.find((line) => !skus.has(line.sku));
+    if (missing) throw notFound(`SKU ${missing.sku} was not found; create it before ordering it from a supplier.`);
+    for (const line of input.lines) assertHoldsStock(skus.get(line.sku)!, 'purchase orders');
+  }
+
+  const ids: string[] = [];
+  const orders: Insertable<PurchaseOrderTable>[] = [];
+  const lines: Insertable<PurchaseOrderLineTable>[] = [];
+  for (const input of inputs) {
+    const id = work.newId('po');
+    const location = input.location ?? 'main';
+    ids.push(id);
+    for (const line of input.lines) noteChanged(work, line.sku);
+    orders.push({
       id,
       reference: input.reference,
       location,
@@ -34,28 +56,19 @@ export async function createPurchaseOrder(work: Work, input: PurchaseOrderInput)
       status: 'open',
       created_at: work.nowIso,
       updated_at: work.nowIso,
-    })
-    .execute();
-  await work.db
-    .insertInto('purchase_order_lines')
-    .values(
-      input.lines.map((line, position) => ({
-        id: work.newId('pol'),
-        purchase_order_id: id,
-        position,
-        sku: line.sku,
-        quantity: line.quantity,
-        received: 0,
-        open: 1,
-      })),
-    )
-    .execute();
+    });
+    input.lines.forEach((line, position) => {
+      lines.push({ id: work.newId('pol'), purchase_order_id: id, position, sku: line.sku, quantity: line.quantity, received: 0, open: 1 });
+    });
+    work.emit({
+      type: 'purchase_order.created',
+      data: { id, reference: input.reference, location, expected_date: input.expectedDate, lines: input.lines },
+    });
+  }
 
-  work.emit({
-    type: 'purchase_order.created',
-    data: { id, reference: input.reference, location, expected_date: input.expectedDate, lines: input.lines },
-  });
-  return id;
+  await insertRows(work, 'purchase_orders', orders);
+  await insertRows(work, 'purchase_order_lines', lines);
+  return ids;
 }
 
 async function lockPurchaseOrder(work: Work, id: string) {
@@ -106,71 +119,199 @@ export interface ReceiptResult {
   allocations: AllocationResult[];
 }
 
-/**
- * Receives units against a purchase order: on hand rises at its location,
- * then each SKU's queue is served oldest first, and only the rest becomes
- * available. Receiving more than ordered is allowed and recorded; a SKU that
- * is not on the purchase order is rejected.
- */
+/** A receipt against one purchase order, as `receiveAll` takes it. */
+export interface ReceiptInput {
+  purchaseOrderId: string;
+  lines: { sku: string; quantity: number }[];
+}
+
+/** Receives units against one purchase order, as `receiveAll` does for a list of one. */
 export async function receive(
   work: Work,
   purchaseOrderId: string,
   lines: { sku: string; quantity: number }[],
 ): Promise<ReceiptResult> {
-  const po = await lockPurchaseOrder(work, purchaseOrderId);
-  if (po.status === 'closed') throw invalidState(`Purchase order ${purchaseOrderId} is closed; reopen is not possible, create a new one.`);
+  const [result] = await receiveAll(work, [{ purchaseOrderId, lines }]);
+  return result!;
+}
 
-  const poLines = await work.db
-    .selectFrom('purchase_order_lines')
-    .selectAll()
-    .where('purchase_order_id', '=', purchaseOrderId)
-    .orderBy('position')
-    .execute();
-  const unknown = lines.find((line) => !poLines.some((p) => p.sku === line.sku));
-  if (unknown) throw invalidState(`SKU ${unknown.sku} is not on purchase order ${purchaseOrderId}.`);
+/**
+ * Receives units against purchase orders: on hand rises at each order's
+ * location, then each SKU's queue is served oldest first with the units of
+ * each receipt line in turn, and only the rest becomes available. Receiving
+ * more than ordered is allowed and recorded; a SKU that is not on the
+ * purchase order is rejected. Every receipt is checked before any is
+ * written, in the given order, and the first that fails throws.
+ *
+ * The effects equal receiving one by one: serving one SKU's queue depends
+ * only on the units received of that SKU, so all receipts raise on hand
+ * first and the queues are served after. The order statuses that the
+ * served lines change are refreshed once for the whole list.
+ */
+export async function receiveAll(work: Work, receipts: readonly ReceiptInput[]): Promise<ReceiptResult[]> {
+  if (receipts.length === 0) return [];
+  const state = await loadReceivingState(work, receipts);
+  const locations = await loadLocations(work);
 
-  const skus = await lockSkus(work, lines.map((line) => line.sku));
-  for (const row of skus.values()) assertHoldsStock(row, 'receipts');
-  const location = locationRules((await loadLocations(work)).get(po.location)!);
-  const receiptId = work.newId('rcpt');
-  await work.db
-    .insertInto('receipts')
-    .values({ id: receiptId, purchase_order_id: purchaseOrderId, location: po.location, created_at: work.nowIso })
-    .execute();
+  const plans = receipts.map((receipt) => planReceipt(work, receipt, state));
+  await writeReceipts(work, plans, state);
 
-  const allocations: AllocationResult[] = [];
-  for (const [position, line] of lines.entries()) {
-    const poLine = matchPurchaseOrderLine(poLines, line.sku);
-    poLine.received += line.quantity;
-    await work.db.updateTable('purchase_order_lines').set({ received: poLine.received }).where('id', '=', poLine.id).execute();
-    await work.db
-      .insertInto('receipt_lines')
-      .values({ receipt_id: receiptId, position, purchase_order_line_id: poLine.id, sku: line.sku, quantity: line.quantity })
-      .execute();
+  const touchedOrders = new Set<string>();
+  const results: ReceiptResult[] = [];
+  for (const plan of plans) {
+    const location = locationRules(locations.get(plan.po.location)!);
+    const allocations: AllocationResult[] = [];
+    for (const line of plan.lines) {
+      allocations.push(...(await serveQueueAt(work, line.sku, location, line.quantity, 'receipt', touchedOrders)));
+    }
+    results.push({ receiptId: plan.receiptId, allocations });
+  }
+  await refreshOrders(work, touchedOrders);
 
-    await ensureLevel(work, line.sku, po.location);
-    await work.moveStock({
-      sku: line.sku,
-      location: po.location,
-      kind: 'receipt',
-      onHandDelta: line.quantity,
-      allocatedDelta: 0,
-      purchaseOrderId,
-      receiptId,
+  plans.forEach((plan, index) => {
+    work.emit({
+      type: 'purchase_order.received',
+      data: {
+        id: plan.po.id,
+        receipt_id: plan.receiptId,
+        location: plan.po.location,
+        status: plan.status,
+        lines: plan.lines,
+        allocated: results[index]!.allocations,
+      },
     });
-    allocations.push(...(await serveQueueAt(work, line.sku, location, line.quantity, 'receipt')));
+  });
+  return results;
+}
+
+/** The purchase orders of a `receiveAll` call and their lines, read once and changed in memory receipt by receipt. */
+interface ReceivingState {
+  orders: Map<string, Selectable<PurchaseOrderTable>>;
+  lines: Map<string, Selectable<PurchaseOrderLineTable>[]>;
+}
+
+/** One receipt, checked and matched to its purchase order's lines. */
+interface ReceiptPlan {
+  receiptId: string;
+  po: Selectable<PurchaseOrderTable>;
+  lines: { sku: string; quantity: number }[];
+  /** The purchase order's status after this receipt. */
+  status: 'received' | 'partially_received';
+  receiptLines: Insertable<ReceiptLineTable>[];
+}
+
+/**
+ * Locks the purchase orders (in id order, then their SKUs in code order, as
+ * every writer of a SKU does) and reads their lines, a few hundred orders
+ * per statement.
+ */
+async function loadReceivingState(work: Work, receipts: readonly ReceiptInput[]): Promise<ReceivingState> {
+  const ids = [...new Set(receipts.map((receipt) => receipt.purchaseOrderId))].sort();
+  const state: ReceivingState = { orders: new Map(), lines: new Map() };
+
+  for (let start = 0; start < ids.length; start += READ_CHUNK) {
+    const chunk = padInList(ids.slice(start, start + READ_CHUNK));
+    let query = work.db.selectFrom('purchase_orders').selectAll().where('id', 'in', chunk).orderBy('id');
+    if (work.postgres) query = query.forUpdate();
+    for (const row of await query.execute()) state.orders.set(row.id, row);
+
+    const lines = await work.db
+      .selectFrom('purchase_order_lines')
+      .selectAll()
+      .where('purchase_order_id', 'in', chunk)
+      .orderBy('purchase_order_id')
+      .orderBy('position')
+      .execute();
+    for (const line of lines) {
+      const ofOrder = state.lines.get(line.purchase_order_id);
+      if (ofOrder) ofOrder.push(line);
+      else state.lines.set(line.purchase_order_id, [line]);
+    }
   }
 
-  const fullyReceived = poLines.every((p) => p.received >= p.quantity);
-  const status = fullyReceived ? 'received' : 'partially_received';
-  await work.db.updateTable('purchase_orders').set({ status, updated_at: work.nowIso }).where('id', '=', purchaseOrderId).execute();
-  if (fullyReceived) await work.db.updateTable('purchase_order_lines').set({ open: 0 }).where('purchase_order_id', '=', purchaseOrderId).execute();
+  for (const receipt of receipts) {
+    const po = state.orders.get(receipt.purchaseOrderId);
+    if (!po) throw notFound(`Purchase order ${receipt.purchaseOrderId} was not found.`);
+    if (po.status === 'closed') throw invalidState(`Purchase order ${po.id} is closed; reopen is not possible, create a new one.`);
+    const poLines = state.lines.get(po.id) ?? [];
+    const unknown = receipt.lines.find((line) => !poLines.some((p) => p.sku === line.sku));
+    if (unknown) throw invalidState(`SKU ${unknown.sku} is not on purchase order ${po.id}.`);
+  }
 
-  work.emit({
-    type: 'purchase_order.received',
-    data: { id: purchaseOrderId, receipt_id: receiptId, location: po.location, status, lines, allocated: allocations },
+  const skus = await lockSkus(work, receipts.flatMap((receipt) => receipt.lines.map((line) => line.sku)));
+  for (const row of skus.values()) assertHoldsStock(row, 'receipts');
+  return state;
+}
+
+const READ_CHUNK = 500;
+
+/** Matches a receipt's lines to its purchase order's lines and counts them as received, in memory. */
+function planReceipt(work: Work, receipt: ReceiptInput, state: ReceivingState): ReceiptPlan {
+  const po = state.orders.get(receipt.purchaseOrderId)!;
+  const poLines = state.lines.get(po.id)!;
+  const receiptId = work.newId('rcpt');
+
+  const receiptLines = receipt.lines.map((line, position) => {
+    const poLine = matchPurchaseOrderLine(poLines, line.sku);
+    poLine.received += line.quantity;
+    return { receipt_id: receiptId, position, purchase_order_line_id: poLine.id, sku: line.sku, quantity: line.quantity };
   });
-  return { receiptId, allocations };
+  const status = poLines.every((p) => p.received >= p.quantity) ? 'received' : 'partially_received';
+  po.status = status;
+  return { receiptId, po, lines: receipt.lines, status, receiptLines };
+}
+
+const RECEIVED: BulkUpdate = { table: 'purchase_order_lines', key: 'id', columns: [{ name: 'received', type: 'integer', mode: 'set' }] };
+const PO_STATUS: BulkUpdate = { table: 'purchase_orders', key: 'id', columns: [{ name: 'status', type: 'text', mode: 'set' }] };
+
+/**
+ * Writes the receipts, their lines, the received counts and statuses of the
+ * purchase orders, and raises on hand with one receipt movement per line.
+ * Receipts only raise on hand, so the summed change per stock level passes
+ * its CHECK exactly when each step would.
+ */
+async function writeReceipts(work: Work, plans: readonly ReceiptPlan[], state: ReceivingState): Promise<void> {
+  await insertRows(
+    work,
+    'receipts',
+    plans.map((plan) => ({ id: plan.receiptId, purchase_order_id: plan.po.id, location: plan.po.location, created_at: work.nowIso })),
+  );
+
+  const received = new Map<string, [number]>();
+  const levels = new Map<string, Insertable<StockLevelTable>>();
+  const movements: MovementInput[] = [];
+  for (const plan of plans) {
+    for (const row of plan.receiptLines) {
+      const poLine = state.lines.get(plan.po.id)!.find((line) => line.id === row.purchase_order_line_id)!;
+      received.set(poLine.id, [poLine.received]);
+      levels.set(`${row.sku}\u0000${plan.po.location}`, { sku: row.sku, location: plan.po.location, on_hand: 0, allocated: 0, updated_at: work.nowIso });
+      movements.push({
+        sku: row.sku,
+        location: plan.po.location,
+        kind: 'receipt',
+        onHandDelta: row.quantity,
+        allocatedDelta: 0,
+        purchaseOrderId: plan.po.id,
+        receiptId: plan.receiptId,
+      });
+    }
+  }
+  await insertRows(work, 'receipt_lines', plans.flatMap((plan) => plan.receiptLines));
+  await updateByKey(work, RECEIVED, received);
+  // Creates the stock levels that do not exist yet, empty.
+  await insertRows(work, 'stock_levels', [...levels.values()], { ignoreConflictOn: ['sku', 'location'] });
+  await work.moveStocks(movements);
+
+  const statuses = new Map(plans.map((plan) => [plan.po.id, [plan.po.status]]));
+  await updateByKey(work, { ...PO_STATUS, constants: { updated_at: work.nowIso } }, statuses);
+  const done = [...statuses].filter(([, [status]]) => status === 'received').map(([id]) => id);
+  for (let start = 0; start < done.length; start += READ_CHUNK) {
+    await work.db
+      .updateTable('purchase_order_lines')
+      .set({ open: 0 })
+      .where('purchase_order_id', 'in', padInList(done.slice(start, start + READ_CHUNK)))
+      .execute();
+  }
 }
 
 /** The first line of the SKU still short of its quantity, else the SKU's last line (an over-receipt). */

@@ -23,6 +23,11 @@ export interface OrderLineView {
   returned: number;
   status: LineStatus;
   promised_ship_date: string | null;
+  /**
+   * The date in force: the revised date accepted after a delay notice (by the customer or by silence), else
+   * `promised_ship_date`. Null with neither, and after the customer accepted a delay that gave no date.
+   */
+  ship_by_date: string | null;
   estimated_ship_date: string | null;
   ship_date_basis: ShipsByBasis | null;
   queue_position: number | null;
@@ -76,6 +81,7 @@ export async function readOrder(db: Reader, orderId: string): Promise<OrderView>
       returned: line.returned,
       status: line.status as LineStatus,
       promised_ship_date: line.promised_ship_date,
+      ship_by_date: shipByDate(line, line.promised_ship_date),
       estimated_ship_date: line.estimated_ship_date,
       ship_date_basis: line.ship_date_basis as ShipsByBasis | null,
       queue_position: line.backordered > 0 ? await queuePosition(db, line) : null,
@@ -112,6 +118,7 @@ function kitLineView(line: LineRow, components: LineRow[]): OrderLineView {
   const latest = (dates: (string | null)[]) => (dates.some((date) => date === null) ? null : dates.sort().at(-1)!);
   const estimated = latest(components.map((c) => c.estimated_ship_date));
   const basis = components.find((c) => c.estimated_ship_date === estimated)?.ship_date_basis ?? null;
+  const promised = latest(components.map((c) => c.promised_ship_date));
   return {
     id: line.id,
     sku: line.sku,
@@ -123,12 +130,18 @@ function kitLineView(line: LineRow, components: LineRow[]): OrderLineView {
     cancelled: line.cancelled,
     returned: line.returned,
     status: line.status as LineStatus,
-    promised_ship_date: latest(components.map((c) => c.promised_ship_date)),
+    promised_ship_date: promised,
+    ship_by_date: shipByDate(line, promised),
     estimated_ship_date: estimated,
     ship_date_basis: estimated === null ? null : (basis as ShipsByBasis | null),
     queue_position: null,
     kit_line_id: null,
   };
+}
+
+function shipByDate(line: Pick<LineRow, 'ship_by_date' | 'delay_state'>, promised: string | null): string | null {
+  if (line.delay_state === 'indefinite') return null;
+  return line.ship_by_date ?? promised;
 }
 
 /** Returns the 1-based place of a waiting line in its SKU's queue. */

@@ -1,14 +1,13 @@
+import type { Insertable, Selectable } from 'kysely';
+import { kitLineStatus, perKitOf } from '../domain/kits.js';
 import { amountFor } from '../domain/money.js';
 import { isReleased } from '../domain/policy.js';
+import { insertRows, padInList, updateByKey, type BulkColumn, type BulkUpdate } from '../store/bulk.js';
 import { loadLocations, lockSkus } from '../store/rows.js';
-import type { Work } from '../store/store.js';
-import type { Insertable } from 'kysely';
-import { insertRows, padInList, updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
-import type { ShipmentLineTable } from '../store/schema.js';
-import type { MovementInput } from '../store/store.js';
+import type { LocationTable, OrderTable, ShipmentLineTable, ShipmentTable, SkuTable } from '../store/schema.js';
+import type { MovementInput, Work } from '../store/store.js';
 import { LINE_COLUMNS, refreshLoadedOrders, saveLinesCounts, type LineRow } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
-import { kitLineStatus, perKitOf } from '../domain/kits.js';
 
 export interface ShipmentInput {
   /** The location the parcel leaves from; by default the one holding the lines' allocations. */
@@ -18,36 +17,147 @@ export interface ShipmentInput {
   trackingNumber?: string | null;
 }
 
+/** A shipment of one order, as `shipOrders` takes it. */
+export interface ShipmentRequest extends ShipmentInput {
+  orderId: string;
+}
+
 /**
- * Ships allocated units from one location: on hand and allocated fall
- * together. Only allocated units ship; a `ship_complete` order ships whole;
- * a preorder ships only from its release date in the location's time zone.
- * Orders paid on shipment are captured here. Kits ship whole: shipping kits
- * of a kit line ships the units of its component lines that go into them,
- * all from the one location, and naming a component line is `invalid_state`.
+ * Ships allocated units of one order from one location, as `shipOrders`
+ * does for a list of one. Returns the shipment id.
  */
 export async function shipOrder(work: Work, orderId: string, input: ShipmentInput): Promise<string> {
-  const order = await work.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
-  if (!order) throw notFound(`Order ${orderId} was not found.`);
+  const [shipmentId] = await shipOrders(work, [{ ...input, orderId }]);
+  return shipmentId!;
+}
 
-  const skuRows = await work.db.selectFrom('order_lines').select('sku').where('order_id', '=', orderId).execute();
-  const skus = await lockSkus(work, skuRows.map((row) => row.sku));
-  const lines = await work.db
-    .selectFrom('order_lines')
-    .select([...LINE_COLUMNS, 'unit_price', 'kit_line_id'])
-    .where('order_id', '=', orderId)
-    .execute();
+/**
+ * Ships allocated units from one location per shipment: on hand and
+ * allocated fall together. Only allocated units ship; a `ship_complete`
+ * order ships whole; a preorder ships only from its release date in the
+ * location's time zone. Orders paid on shipment are captured here. Kits ship
+ * whole: shipping kits of a kit line ships the units of its component lines
+ * that go into them, all from the one location, and naming a component line
+ * is `invalid_state`.
+ *
+ * Shipments are checked and applied in the given order, so a later shipment
+ * of the same order is checked against what an earlier one shipped. The
+ * effects equal shipping them one by one, but the reads and writes are a
+ * few set-based statements for the whole list. The first shipment that fails a check
+ * throws, and the caller's transaction rolls back the whole list. Returns
+ * the shipment ids in request order.
+ */
+export async function shipOrders(work: Work, requests: readonly ShipmentRequest[]): Promise<string[]> {
+  if (requests.length === 0) return [];
+
+  const state = await loadShippingState(work, requests.map((request) => request.orderId));
+  const locations = await loadLocations(work);
+  const writes: ShipmentWrites = {
+    shipments: [],
+    allocations: new Map(),
+    movements: [],
+    rows: [],
+    lines: new Map(),
+    captured: new Map(),
+    orderCaptured: new Map(),
+    kits: [],
+  };
+
+  const shipmentIds = requests.map((request) => planShipment(work, request, state, locations, writes));
+  await writeShipments(work, writes);
+  // Every line of the orders was read above and its changes kept in memory.
+  await refreshLoadedOrders(work, [...state.orders.values()], state.lines);
+  return shipmentIds;
+}
+
+type ShippingLine = LineRow & { unit_price: number; kit_line_id: string | null };
+
+/** What `shipOrders` reads once for all its orders, and changes in memory as each shipment is planned. */
+interface ShippingState {
+  orders: Map<string, Selectable<OrderTable>>;
+  skus: Map<string, Selectable<SkuTable>>;
+  lines: ShippingLine[];
+  linesByOrder: Map<string, ShippingLine[]>;
+  /** Open allocations by line id; each shipment lowers the quantity it ships. */
+  allocations: Map<string, { line_id: string; location: string; quantity: number }[]>;
+}
+
+/**
+ * Reads the orders, locks the SKUs of their lines, then reads the lines and
+ * their allocations, a few hundred orders or lines per statement.
+ */
+async function loadShippingState(work: Work, orderIds: readonly string[]): Promise<ShippingState> {
+  const ids = [...new Set(orderIds)];
+  const state: ShippingState = { orders: new Map(), skus: new Map(), lines: [], linesByOrder: new Map(), allocations: new Map() };
+
+  const skuCodes = new Set<string>();
+  for (const chunk of chunks(ids)) {
+    const orders = await work.db.selectFrom('orders').selectAll().where('id', 'in', padInList(chunk)).execute();
+    for (const order of orders) state.orders.set(order.id, order);
+    const skuRows = await work.db.selectFrom('order_lines').select('sku').where('order_id', 'in', padInList(chunk)).execute();
+    for (const row of skuRows) skuCodes.add(row.sku);
+  }
+  state.skus = await lockSkus(work, skuCodes);
+
+  for (const chunk of chunks(ids)) {
+    const lines = await work.db
+      .selectFrom('order_lines')
+      .select([...LINE_COLUMNS, 'unit_price', 'kit_line_id'])
+      .where('order_id', 'in', padInList(chunk))
+      .orderBy('order_id')
+      .orderBy('position')
+      .execute();
+    for (const line of lines) {
+      state.lines.push(line);
+      const ofOrder = state.linesByOrder.get(line.order_id);
+      if (ofOrder) ofOrder.push(line);
+      else state.linesByOrder.set(line.order_id, [line]);
+    }
+  }
+
   // Looked up by primary key: line_allocations has no index on order_id, and
   // a `quantity > 0` condition lets SQLite scan every open allocation instead.
-  const allocations = (
-    await work.db
+  for (const chunk of chunks(state.lines.map((line) => line.id))) {
+    const rows = await work.db
       .selectFrom('line_allocations')
       .select(['line_id', 'location', 'quantity'])
-      .where('line_id', 'in', padInList(lines.map((line) => line.id)))
-      .execute()
-  ).filter((allocation) => allocation.quantity > 0);
+      .where('line_id', 'in', padInList(chunk))
+      .execute();
+    for (const row of rows) {
+      if (row.quantity <= 0) continue;
+      const ofLine = state.allocations.get(row.line_id);
+      if (ofLine) ofLine.push(row);
+      else state.allocations.set(row.line_id, [row]);
+    }
+  }
+  return state;
+}
 
-  const requested: { line: (typeof lines)[number]; quantity: number }[] = [];
+const READ_CHUNK = 500;
+
+function chunks<T>(values: readonly T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < values.length; start += READ_CHUNK) result.push(values.slice(start, start + READ_CHUNK));
+  return result;
+}
+
+/**
+ * Checks one shipment against the state left by the shipments before it,
+ * changes that state, and adds its writes. Returns the new shipment id.
+ */
+function planShipment(
+  work: Work,
+  input: ShipmentRequest,
+  state: ShippingState,
+  locations: Map<string, LocationTable>,
+  writes: ShipmentWrites,
+): string {
+  const { orderId } = input;
+  const order = state.orders.get(orderId);
+  if (!order) throw notFound(`Order ${orderId} was not found.`);
+  const lines = state.linesByOrder.get(orderId) ?? [];
+
+  const requested: { line: ShippingLine; quantity: number }[] = [];
   for (const request of input.lines) {
     const line = lines.find((l) => l.id === request.lineId);
     if (!line) throw notFound(`Line ${request.lineId} is not on order ${orderId}.`);
@@ -60,45 +170,43 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
     else requested.push({ line, quantity: request.quantity });
   }
   const { requests, kits } = expandKitShipments(lines, requested);
-  const location = input.location ?? chooseShippingLocation(orderId, requests.map((r) => r.line.id), allocations);
+  const open = requests.flatMap((r) => (state.allocations.get(r.line.id) ?? []).filter((a) => a.quantity > 0));
+  const location = input.location ?? chooseShippingLocation(orderId, open);
 
   if (order.ship_policy === 'ship_complete') {
     const kitLineIds = new Set(kits.map((kit) => kit.line.id));
     assertShipsWhole(orderId, lines.filter((line) => !kitLineIds.has(line.id)), requests);
   }
 
-  const locationRow = (await loadLocations(work)).get(location);
+  const locationRow = locations.get(location);
   if (!locationRow) throw notFound(`Location ${location} was not found.`);
 
   const shipmentId = work.newId('shp');
-  await work.db
-    .insertInto('shipments')
-    .values({
-      id: shipmentId,
-      order_id: orderId,
-      location,
-      carrier: input.carrier ?? null,
-      tracking_number: input.trackingNumber ?? null,
-      created_at: work.nowIso,
-    })
-    .execute();
+  writes.shipments.push({
+    id: shipmentId,
+    order_id: orderId,
+    location,
+    carrier: input.carrier ?? null,
+    tracking_number: input.trackingNumber ?? null,
+    created_at: work.nowIso,
+  });
 
   let captured = 0;
-  const shipped: ShippedLines = { lines: [], allocations: new Map(), movements: [], rows: [] };
   for (const { line, quantity } of requests) {
-    const sku = skus.get(line.sku)!;
+    const sku = state.skus.get(line.sku)!;
     if (sku.policy === 'preorder' && !isReleased(sku.release_date, work.now, locationRow.time_zone)) {
       throw invalidState(`SKU ${line.sku} is a preorder released on ${sku.release_date}; it cannot ship before then.`);
     }
 
-    const held = allocations.find((a) => a.line_id === line.id && a.location === location)?.quantity ?? 0;
+    const allocation = state.allocations.get(line.id)?.find((a) => a.location === location);
+    const held = allocation?.quantity ?? 0;
     if (quantity > held) {
       throw invalidState(`Line ${line.id} has ${held} units allocated at ${location}, fewer than the ${quantity} to ship.`);
     }
+    allocation!.quantity -= quantity;
 
-    const earlier = (shipped.allocations.get(line.id)?.[0] as number | undefined) ?? 0;
-    shipped.allocations.set(line.id, [earlier - quantity]);
-    shipped.movements.push({
+    addAllocationDelta(writes, location, line.id, -quantity);
+    writes.movements.push({
       sku: line.sku,
       location,
       kind: 'shipment',
@@ -108,64 +216,56 @@ export async function shipOrder(work: Work, orderId: string, input: ShipmentInpu
       lineId: line.id,
       shipmentId,
     });
-    shipped.rows.push({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity, unit_price: line.unit_price, returned: 0, refunded_units: 0 });
+    writes.rows.push({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity, unit_price: line.unit_price, returned: 0, refunded_units: 0 });
 
     line.allocated -= quantity;
     line.shipped += quantity;
-    shipped.lines.push(line);
+    writes.lines.set(line.id, line);
     if (order.capture === 'on_ship') {
       const amount = amountFor(quantity, line.unit_price);
-      await work.db
-        .updateTable('order_lines')
-        .set((eb) => ({ captured: eb('captured', '+', amount) }))
-        .where('id', '=', line.id)
-        .execute();
+      writes.captured.set(line.id, (writes.captured.get(line.id) ?? 0) + amount);
       captured += amount;
     }
 
     emitShipped(work, { orderId, line, quantity, location, shipmentId, input, kit: false });
   }
 
-  await writeShippedLines(work, location, shipped);
-
   for (const { line, quantity, components } of kits) {
-    await work.db
-      .insertInto('shipment_lines')
-      .values({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity, unit_price: line.unit_price, returned: 0, refunded_units: 0 })
-      .execute();
     line.allocated -= quantity;
     line.shipped += quantity;
     line.status = kitLineStatus(line, components);
     const amount = order.capture === 'on_ship' ? amountFor(quantity, line.unit_price) : 0;
-    await work.db
-      .updateTable('order_lines')
-      .set((eb) => ({ allocated: line.allocated, shipped: line.shipped, status: line.status, captured: eb('captured', '+', amount) }))
-      .where('id', '=', line.id)
-      .execute();
+    writes.kits.push({ shipmentId, line, quantity, amount });
     captured += amount;
 
     emitShipped(work, { orderId, line, quantity, location, shipmentId, input, kit: true });
   }
 
-  if (captured > 0) {
-    await work.db
-      .updateTable('orders')
-      .set((eb) => ({ captured: eb('captured', '+', captured) }))
-      .where('id', '=', orderId)
-      .execute();
-  }
-  // Every line of the order was read above and its changes kept in memory.
-  await refreshLoadedOrders(work, [order], lines);
+  if (captured > 0) writes.orderCaptured.set(orderId, (writes.orderCaptured.get(orderId) ?? 0) + captured);
   return shipmentId;
 }
 
-/** The writes of a shipment's ordinary lines, made together once every line has passed its checks. */
-interface ShippedLines {
-  lines: LineRow[];
-  /** Change of each line's allocation at the shipping location, keyed by line id. */
-  allocations: Map<string, BulkValue[]>;
+/** The writes of a `shipOrders` call, made together once every shipment has passed its checks. */
+interface ShipmentWrites {
+  shipments: Insertable<ShipmentTable>[];
+  /** Change of each line's allocation, keyed by location, then by line id. */
+  allocations: Map<string, Map<string, [number]>>;
   movements: MovementInput[];
   rows: Insertable<ShipmentLineTable>[];
+  /** Ordinary lines that shipped, keyed by id, with their counts as they are now. */
+  lines: Map<string, LineRow>;
+  /** Amount captured on shipment per line and per order. */
+  captured: Map<string, number>;
+  orderCaptured: Map<string, number>;
+  kits: { shipmentId: string; line: ShippingLine; quantity: number; amount: number }[];
+}
+
+function addAllocationDelta(writes: ShipmentWrites, location: string, lineId: string, delta: number): void {
+  let deltas = writes.allocations.get(location);
+  if (!deltas) writes.allocations.set(location, (deltas = new Map()));
+  const entry = deltas.get(lineId);
+  if (entry) entry[0] += delta;
+  else deltas.set(lineId, [delta]);
 }
 
 /** Allocation deltas of one location, keyed by line id. */
@@ -175,19 +275,44 @@ const ALLOCATION_DELTAS: BulkUpdate = {
   columns: [{ name: 'quantity', type: 'integer', mode: 'add' }],
 };
 
-/**
- * Writes a shipment's allocation decrements, stock movements, shipment lines
- * and line counts with a few set-based statements. Every movement is a
- * shipment, which lowers on hand and allocated alike, so the summed change
- * per stock level passes its CHECK exactly when each step would.
- */
-async function writeShippedLines(work: Work, location: string, shipped: ShippedLines): Promise<void> {
-  if (shipped.lines.length === 0) return;
+const CAPTURED: BulkColumn[] = [{ name: 'captured', type: 'bigint', mode: 'add' }];
 
-  await updateByKey(work, { ...ALLOCATION_DELTAS, filters: { location } }, shipped.allocations);
-  await work.moveStocks(shipped.movements);
-  await insertRows(work, 'shipment_lines', shipped.rows);
-  await saveLinesCounts(work, shipped.lines);
+/**
+ * Writes the shipments, allocation decrements, stock movements, shipment
+ * lines, line counts and captured amounts with a few set-based statements.
+ * Every movement is a shipment, which lowers on hand and allocated alike,
+ * so the summed change per stock level passes its CHECK exactly when each
+ * step would.
+ */
+async function writeShipments(work: Work, writes: ShipmentWrites): Promise<void> {
+  await insertRows(work, 'shipments', writes.shipments);
+  for (const [location, deltas] of writes.allocations) {
+    await updateByKey(work, { ...ALLOCATION_DELTAS, filters: { location } }, deltas);
+  }
+  await work.moveStocks(writes.movements);
+  await insertRows(work, 'shipment_lines', writes.rows);
+  await saveLinesCounts(work, [...writes.lines.values()]);
+  await updateByKey(work, { table: 'order_lines', key: 'id', columns: CAPTURED }, amounts(writes.captured));
+
+  for (const { shipmentId, line, quantity, amount } of writes.kits) {
+    await work.db
+      .insertInto('shipment_lines')
+      .values({ shipment_id: shipmentId, line_id: line.id, sku: line.sku, quantity, unit_price: line.unit_price, returned: 0, refunded_units: 0 })
+      .execute();
+    await work.db
+      .updateTable('order_lines')
+      .set((eb) => ({ allocated: line.allocated, shipped: line.shipped, status: line.status, captured: eb('captured', '+', amount) }))
+      .where('id', '=', line.id)
+      .execute();
+  }
+
+  await updateByKey(work, { table: 'orders', key: 'id', columns: CAPTURED }, amounts(writes.orderCaptured));
+}
+
+function amounts(byKey: Map<string, number>): Map<string, [number]> {
+  const rows = new Map<string, [number]>();
+  for (const [key, amount] of byKey) if (amount !== 0) rows.set(key, [amount]);
+  return rows;
 }
 
 /**
@@ -224,12 +349,8 @@ function expandKitShipments<T extends { id: string; kit_line_id: string | null; 
   return { requests, kits };
 }
 
-function chooseShippingLocation(
-  orderId: string,
-  lineIds: string[],
-  allocations: { line_id: string; location: string }[],
-): string {
-  const places = new Set(allocations.filter((a) => lineIds.includes(a.line_id)).map((a) => a.location));
+function chooseShippingLocation(orderId: string, open: { location: string }[]): string {
+  const places = new Set(open.map((a) => a.location));
   if (places.size === 1) return [...places][0]!;
   if (places.size === 0) throw invalidState(`Order ${orderId} has no allocated units on those lines to ship.`);
   throw invalidState(

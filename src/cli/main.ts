@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { readSettings } from './config.js';
+import { DELAY_REVIEW_HELP, OUTBOX_SETTINGS_HELP } from './outbox-help.js';
 
 interface CommandModule {
   help: string;
@@ -16,20 +17,28 @@ interface Command {
   load(): Promise<CommandModule>;
 }
 
-const DB_OPTION = '  --db URL        SQLite file path or postgres:// URL (default RESTOCK_DB or ./data/restock.db)';
+const DB_OPTION = `  --db URL        SQLite file path or postgres:// URL
+                  (default RESTOCK_DB or ./data/restock.db)`;
 
 const SERVE_HELP = `Usage: restock serve [--db URL] [--port N] [--host ADDRESS] [--demo]
 
 Migrates the database, then serves the HTTP API on HOST:PORT
 (default 127.0.0.1:4000) and runs the outbox dispatcher (webhooks and
-e-mail; RESTOCK_DISPATCHER=off leaves it to restock worker). Stops
-gracefully on SIGTERM and SIGINT.
+e-mail; RESTOCK_DISPATCHER=off leaves it to restock worker). With the
+dispatcher on, it runs the delay review as well. Stops gracefully on
+SIGTERM and SIGINT.
 ${DB_OPTION}
   --port N        TCP port (default PORT or 4000)
   --host ADDRESS  address to listen on (default HOST or 127.0.0.1)
   --demo          load the demo store (a slice of a real shop's orders) into
                   an empty database first; a database with data is left alone
-`;
+
+${DELAY_REVIEW_HELP}
+
+Settings (environment):
+  RESTOCK_DISPATCHER      on or off: run the dispatcher and the delay review
+                          in this process (default on)
+${OUTBOX_SETTINGS_HELP}`;
 
 const MIGRATE_HELP = `Usage: restock migrate [--db URL]
 
@@ -75,6 +84,13 @@ const COMMANDS: Record<string, Command> = {
       return { help: EXPORT_HELP, run: runExport };
     },
   },
+  'review-delays': {
+    summary: 'Run the delay review now and print what it did',
+    load: async () => {
+      const { REVIEW_DELAYS_HELP, runReviewDelays } = await import('./review-delays.js');
+      return { help: REVIEW_DELAYS_HELP, run: runReviewDelays };
+    },
+  },
   replay: {
     summary: 'Replay an order history through the engine and report what backorders would have done',
     load: async () => {
@@ -88,7 +104,7 @@ const USAGE = `Usage: restock <command> [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, command]) => `  ${name.padEnd(9)} ${command.summary}`)
+  .map(([name, command]) => `  ${name.padEnd(13)} ${command.summary}`)
   .join('\n')}
 
 Every command takes --help. The database comes from RESTOCK_DB (a SQLite

@@ -21,7 +21,8 @@ export function customerLinksOf(settings: Settings): CustomerLinks {
  * SMTP or to `.eml` files. Beside it runs the delay review, whose notices
  * the dispatcher sends, so a process that delivers mail also decides the
  * delay notices. Stop both with the returned handle; stopping waits for the
- * pass in flight and closes the mail transport.
+ * dispatcher pass and the delay review in flight, then closes the mail
+ * transport.
  */
 export function startOutbox(store: Store, settings: Settings, customerLinks: CustomerLinks, logger: Logger): RunningDispatcher {
   const transport = createMailTransport({ smtpUrl: settings.smtpUrl, dataDir: settings.dataDir });
@@ -43,8 +44,7 @@ export function startOutbox(store: Store, settings: Settings, customerLinks: Cus
 
   return {
     async stop() {
-      stopDelayReview();
-      await running.stop();
+      await Promise.all([stopDelayReview(), running.stop()]);
       transport.close();
     },
   };

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { Store } from '../store/store.js';
 import { readSettings } from './config.js';
 import { customerLinksOf, startOutbox } from './outbox.js';
+import { DELAY_REVIEW_HELP, OUTBOX_SETTINGS_HELP } from './outbox-help.js';
 import { stopOnSignal } from './signals.js';
 
 export const WORKER_HELP = `Usage: restock worker [--db URL]
@@ -10,22 +11,16 @@ export const WORKER_HELP = `Usage: restock worker [--db URL]
 Runs the outbox dispatcher without the HTTP API: plans each new event's
 webhook and e-mail deliveries and sends them, retrying failures with
 backoff, until SIGTERM or SIGINT, then finishes the pass in flight and
-exits. It also runs the delay review every 10 minutes, which sends the
-delay notices of the US FTC mail-order rule and cancels what lapsed. Any number of workers may share one PostgreSQL database; on SQLite
-run one process. Run the API with RESTOCK_DISPATCHER=off when workers
-do this job.
-  --db URL        SQLite file path or postgres:// URL (default RESTOCK_DB or ./data/restock.db)
+exits. It runs the delay review as well. Any number of workers may
+share one PostgreSQL database; on SQLite run one process. Run the API
+with RESTOCK_DISPATCHER=off when workers do this job.
+  --db URL        SQLite file path or postgres:// URL
+                  (default RESTOCK_DB or ./data/restock.db)
+
+${DELAY_REVIEW_HELP}
 
 Settings (environment):
-  RESTOCK_SMTP_URL        smtp:// or smtps:// mail server; unset writes .eml
-                          files under <data folder>/mail
-  RESTOCK_MAIL_FROM       From header of e-mail
-  RESTOCK_MERCHANT_EMAIL  where merchant alerts go; unset sends none
-  RESTOCK_PUBLIC_URL      base URL of links in e-mail (default http://HOST:PORT)
-  RESTOCK_LINK_SECRET     secret that signs those links (default: generated
-                          once in <data folder>/secrets.json)
-  RESTOCK_DATA_DIR        data folder (default ./data)
-`;
+${OUTBOX_SETTINGS_HELP}`;
 
 /** Runs the dispatcher until SIGTERM or SIGINT; resolves with the exit code once stopped. */
 export async function runWorker(argv: string[]): Promise<number> {

@@ -21,8 +21,10 @@ import { addCalendarDays, isBusinessDay, type BusinessCalendar } from './calenda
  *   late notice at once. It needs explicit consent, because the customer was
  *   not told in time, and gives 7 days to answer.
  * - While a notice is open, a further slip waits for its answer or deadline.
- *   A delay accepted with no revised date holds until the units ship or the
- *   customer cancels them.
+ *   A notice whose lines no longer slip (their units got stock, shipped or
+ *   were cancelled, or their estimate came back within the date in force)
+ *   is resolved: it no longer asks for an answer. A delay accepted with no
+ *   revised date holds until the units ship or the customer cancels them.
  */
 
 /** Days after placing that a line without a stated promise must ship by. */
@@ -52,7 +54,12 @@ export interface OpenNotice {
 export interface DelayLine {
   id: string;
   sku: string;
-  /** Units not yet shipped or cancelled. */
+  /**
+   * Units that wait for stock: the backordered units under `ship_partial`,
+   * and every unshipped unit under `ship_complete`, where nothing ships
+   * until the whole order can. Units in stock under `ship_partial` can ship
+   * and are not delayed.
+   */
   unshipped: number;
   /** The date the order was placed. */
   placedDate: string;
@@ -96,7 +103,14 @@ export interface CancelDecision {
   quantity: number;
 }
 
-export type DelayDecision = NoticeDecision | ConsentDecision | CancelDecision;
+/** The line of an open notice no longer slips: the notice need not be answered for it. */
+export interface ResolveDecision {
+  kind: 'resolve';
+  lineId: string;
+  noticeId: string;
+}
+
+export type DelayDecision = NoticeDecision | ConsentDecision | CancelDecision | ResolveDecision;
 
 export const UNKNOWN_DATE_REASON = 'No supply with a known arrival date covers these items yet.';
 export const LATE_REASON = 'The items did not ship by the date we gave, and we did not write to you before it.';
@@ -116,10 +130,30 @@ export function hasSlipped(line: DelayLine, today: string): boolean {
   return line.estimatedDate > inForce;
 }
 
-/** Decides what is due for one line on `today`: a notice, consent by silence, a cancellation, or nothing (null). */
+/**
+ * Tells whether a notified line no longer needs its notice: no units wait,
+ * or its estimate is known again and within the date in force, which has
+ * not passed. An unknown estimate keeps the notice open, since the line
+ * would get a new notice as soon as the date is 3 days away.
+ */
+export function isBackOnTime(line: DelayLine, today: string): boolean {
+  if (line.unshipped <= 0) return true;
+  const inForce = dateInForce(line);
+  return line.estimatedDate !== null && line.estimatedDate <= inForce && today <= inForce;
+}
+
+/**
+ * Decides what is due for one line on `today`: a notice, consent by silence,
+ * a cancellation, the resolution of an open notice it no longer needs, or
+ * nothing (null).
+ */
 export function decideLine(line: DelayLine, today: string): DelayDecision | null {
-  if (line.unshipped <= 0 || line.state === 'indefinite') return null;
-  if (line.state === 'notified' && line.openNotice !== null) return decideOpenNotice(line, line.openNotice, today);
+  if (line.state === 'indefinite') return null;
+  if (line.state === 'notified' && line.openNotice !== null) {
+    if (isBackOnTime(line, today)) return { kind: 'resolve', lineId: line.id, noticeId: line.openNotice.id };
+    return decideOpenNotice(line, line.openNotice, today);
+  }
+  if (line.unshipped <= 0) return null;
 
   const inForce = dateInForce(line);
   const slipped = hasSlipped(line, today);

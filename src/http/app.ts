@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { LogController, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifySchema, type RouteOptions } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { RateLimiter, rateLimitHook, type RateLimitConfig } from './rate-limit.js';
@@ -24,6 +24,7 @@ import { registerWebhookRoutes } from './routes/webhooks.js';
 import { registerBackInStockRoutes } from './routes/back-in-stock.js';
 import { registerRefundRoutes } from './routes/refunds.js';
 import { registerCustomerPageRoutes } from './routes/customer-pages.js';
+import { registerDelayReviewRoutes } from './routes/delay-reviews.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -86,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // response schemas feed the OpenAPI document, not a second validation.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(handleError);
+  acceptEmptyBodyWithoutSchema(app);
   app.setNotFoundHandler((request, reply) =>
     sendError(reply, 404, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}; see /docs for the API.`),
   );
@@ -113,11 +115,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
         description: 'Inventory availability, backorders with honest ship dates, and an audited stock ledger.',
       },
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Admin key, or the publishable key on public endpoints' } },
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'The admin key; the publishable key on operations whose description says they accept it' } },
       },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: (input) => notePublicAccess(jsonSchemaTransform(input), input.route),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
@@ -139,9 +141,41 @@ export async function buildApp(options: AppOptions): Promise<App> {
   registerWebhookRoutes(app, context);
   registerBackInStockRoutes(app, context);
   registerRefundRoutes(app, context);
+  registerDelayReviewRoutes(app, context);
   registerCustomerPageRoutes(app, context);
 
   return app;
+}
+
+const PUBLIC_ACCESS_NOTE = 'Accepts the publishable key as well as the admin key.';
+
+/** Adds to the description of each operation that the publishable key may call a sentence saying so, taken from the route's `access`. */
+function notePublicAccess(output: { schema: FastifySchema; url: string }, route: RouteOptions): { schema: FastifySchema; url: string } {
+  if (route.config?.access !== 'public') return output;
+  const schema = output.schema as FastifySchema & { description?: string };
+  const description = schema.description ? `${schema.description}\n\n${PUBLIC_ACCESS_NOTE}` : PUBLIC_ACCESS_NOTE;
+  return { ...output, schema: { ...schema, description } as FastifySchema };
+}
+
+/**
+ * Replaces Fastify's JSON parser with one that reads an empty body as no body
+ * on routes that take none, such as POST /v1/deliveries/{id}/retry. HTTP
+ * clients set up once for the whole API send Content-Type: application/json
+ * on every request, and Fastify's own parser rejects an empty body with that
+ * header. Routes with a body schema still reject an empty body as invalid
+ * JSON, and every other body goes through Fastify's parser unchanged.
+ */
+function acceptEmptyBodyWithoutSchema(app: App): void {
+  // The same protection against prototype poisoning as Fastify's defaults.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '' && request.routeOptions.schema?.body === undefined) {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, body as string, done);
+  });
 }
 
 /**

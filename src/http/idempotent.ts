@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { invalidRequest } from '../app/errors.js';
+import { invalidRequest, invalidState } from '../app/errors.js';
 import { fingerprintOf, runIdempotent } from '../app/idempotency.js';
 import type { Store, Work } from '../store/store.js';
 
@@ -32,6 +32,36 @@ export async function write(
   const result = await store.transaction((work) => runIdempotent(work, { scope, key, fingerprint }, () => body(work)));
   if (result.replayed) reply.header('Idempotent-Replayed', 'true');
   return reply.code(result.statusCode).send(result.body);
+}
+
+/**
+ * Runs a POST whose work spans several transactions, such as a delay
+ * review, so it cannot commit with its key. With an `Idempotency-Key` that
+ * already has a stored response, `run` is skipped and that response is
+ * replayed (or the key with another body is rejected). Otherwise `run` runs
+ * and its response is stored under the key afterwards. A crash between the
+ * two leaves the key unused, so a retry runs again: use this only for work
+ * that is safe to repeat. Of two requests racing with one new key, both
+ * run, and the second gets the first's response.
+ */
+export async function writeThenStore(
+  store: Store,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  run: () => Promise<WriteResult>,
+): Promise<FastifyReply> {
+  const key = idempotencyKey(request);
+  const stored = key !== undefined && (await hasStoredResponse(store, request.scope ?? 'admin', key));
+  const result = stored ? null : await run();
+  return write(store, request, reply, async () => {
+    if (result === null) throw invalidState('The stored response of this Idempotency-Key was removed while the request ran; send the request again with a new key.');
+    return result;
+  });
+}
+
+async function hasStoredResponse(store: Store, scope: string, key: string): Promise<boolean> {
+  const row = await store.db.selectFrom('idempotency_keys').select('key').where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+  return row !== undefined;
 }
 
 function idempotencyKey(request: FastifyRequest): string | undefined {

@@ -53,6 +53,18 @@ export const country = z
   // Only a well-formed code is looked up: Intl.DisplayNames throws on other input, and the regex already reported it.
   .refine((code) => !/^[A-Z]{2}$/.test(code) || REGION_NAMES.of(code) !== code, 'must be an assigned ISO 3166 country code');
 
+const EMAIL_HINT = 'must be an e-mail address such as a@example.com';
+
+/**
+ * An e-mail address of at most 254 characters (RFC 5321). Spaces around it
+ * are removed before the check, because a pasted address often carries them.
+ */
+export const emailAddress = z
+  .string({ error: EMAIL_HINT })
+  .trim()
+  .pipe(z.email(EMAIL_HINT).max(254, 'must be at most 254 characters'))
+  .meta({ description: 'An e-mail address such as a@example.com; spaces around it are removed' });
+
 export const timeZone = z.string().refine((zone) => TIME_ZONES.has(zone), 'must be an IANA time zone, such as America/New_York');
 
 /** Free text of at most `max` characters. PostgreSQL cannot store the NUL character in text, so both databases reject it here. */
@@ -72,8 +84,9 @@ export const listQuery = {
     .int('must be a whole number from 1 to 500')
     .min(1, 'must be at least 1')
     .max(500, 'must be at most 500')
-    .default(50),
-  cursor: text(512).optional(),
+    .default(50)
+    .describe('Items per page, 1 to 500; default 50'),
+  cursor: text(512).optional().describe("The next_cursor of the previous page; leave it out for the first page"),
 };
 
 export const errorBody = z.object({

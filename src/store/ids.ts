@@ -34,13 +34,13 @@ function encodeTime(millis: number): string {
   return text;
 }
 
+/** Encodes the 80 bits as 16 characters of 5 bits, most significant first, without BigInt arithmetic. */
 function encodeRandom(bytes: Uint8Array): string {
-  let bits = 0n;
-  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
   let text = '';
   for (let i = 0; i < 16; i += 1) {
-    text = ALPHABET[Number(bits & 31n)]! + text;
-    bits >>= 5n;
+    const bit = i * 5;
+    const pair = (bytes[bit >> 3]! << 8) | (bytes[(bit >> 3) + 1] ?? 0);
+    text += ALPHABET[(pair >> (11 - (bit & 7))) & 31]!;
   }
   return text;
 }

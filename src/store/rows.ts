@@ -95,7 +95,7 @@ export async function addBackordered(work: Work, sku: string, delta: number): Pr
     .execute();
 }
 
-/** Adds each SKU's delta to its queue total, with one UPDATE per 200 SKUs. */
+/** Adds each SKU's delta to its queue total, with one UPDATE per 500 SKUs. */
 export async function addBackorderedMany(work: Work, deltas: ReadonlyMap<string, number>): Promise<void> {
   const rows = new Map<string, number[]>();
   for (const [sku, delta] of deltas) if (delta !== 0) rows.set(sku, [delta]);

@@ -352,7 +352,10 @@ export interface DelayNoticeTable {
   /** JSON array of `{ line_id, sku, quantity, promised_date, revised_date }`. */
   lines: string;
   sent_at: string;
-  /** `accepted` or `cancelled` by the customer, `lapsed` when the deadline passed unanswered; null while open. */
+  /**
+   * `accepted` or `cancelled` by the customer, `lapsed` when the deadline passed unanswered, `resolved` when its lines
+   * stopped slipping before an answer was needed; null while open.
+   */
   answer: string | null;
   answered_at: string | null;
 }

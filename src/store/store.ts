@@ -95,7 +95,7 @@ export class Work {
 
   /**
    * Records several movements, applying their summed deltas to each stock
-   * level, with one UPDATE per location for up to 200 levels. The CHECK
+   * level, with one UPDATE per location for up to 500 levels. The CHECK
    * constraint tests only the summed result, so the caller must pass
    * movements whose intermediate levels would pass it too, such as
    * allocations only or shipments only.

@@ -1,13 +1,15 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openTestStore, testDatabase, type TestStore } from '../support/database.js';
-import { assertInvariants, givenSku, orderView, placeAccepted } from '../support/builders.js';
+import { assertInvariants, givenSku, orderView, placeAccepted, placeOrder } from '../support/builders.js';
 import { adjustStock } from '../../src/app/stock.js';
 import { createPurchaseOrder, receive } from '../../src/app/purchase-orders.js';
 import { cancelOrder } from '../../src/app/cancel-order.js';
 import { shipOrder } from '../../src/app/ship-order.js';
 import { placeOrders, type PlaceOrderInput, type PlaceOrderOutcome } from '../../src/app/place-order.js';
 import { readAvailability } from '../../src/app/availability.js';
+import { quoteOrder } from '../../src/app/quote.js';
+import { upsertLocation } from '../../src/app/catalog.js';
 import { readLevels, readQueue } from '../../src/app/read-models.js';
 import { fingerprintOf, runIdempotent } from '../../src/app/idempotency.js';
 import type { Store } from '../../src/store/store.js';
@@ -206,18 +208,28 @@ describe(`stock accounting cases (${testDatabase})`, () => {
 });
 
 describe(`queue and status cases (${testDatabase})`, () => {
-  it('queue follows placed time, reads hold nothing [C9]', async () => {
+  it('queue follows placed time, quotes hold nothing [C9]', async () => {
     const t = await openTestStore();
     try {
       await givenSku(t.store, 'N', { policy: 'backorder' });
-      const before = await footprint(t.store);
+      const quoteTwo = () => quoteOrder(t.store.db, { lines: [{ sku: 'N', quantity: 2 }] }, t.clock.now());
+      // With nothing on hand and no inbound or lead time, every quote of 2 N returns this.
+      const backorderedQuote = {
+        orderable: true,
+        ship_policy: 'ship_partial',
+        ships_by: null,
+        lines: [
+          { sku: 'N', quantity: 2, from_stock: 0, backordered: 2, status: 'backorder', orderable: true, ships_by: null, ships_by_basis: 'unknown' },
+        ],
+        rejections: [],
+      };
 
-      // The engine has no quote function yet. Reading availability for the
-      // same quantity touches stock as a quote would, so it must hold nothing.
-      const quote = await readAvailability(t.store.db, { sku: 'N', quantity: 2 }, t.clock.now());
-      assert.equal(quote.status, 'backorder');
-      assert.equal(quote.available, 0);
-      assert.deepEqual(await footprint(t.store), before);
+      // The quote comes first in cart time, so a quote that held a place in
+      // the queue would take the first receipt.
+      const beforeQuote = await footprint(t.store);
+      assert.deepEqual(await quoteTwo(), backorderedQuote);
+      assert.deepEqual(await footprint(t.store), beforeQuote);
+      assert.deepEqual(await readQueue(t.store.db, 'N'), []);
 
       t.clock.advance(60_000);
       const early = await placeAccepted(t.store, [['N', 2]]);
@@ -227,10 +239,19 @@ describe(`queue and status cases (${testDatabase})`, () => {
 
       const first = await receiveAt(t.store, 'N', 2);
       assert.deepEqual(first.allocations, [{ orderId: early.id, lineId: early.lines[0]!.id, quantity: 2 }]);
+
+      // A quote between the receipts still reserves nothing and leaves the queue as it was.
+      const beforeSecondQuote = await footprint(t.store);
+      assert.deepEqual(await quoteTwo(), backorderedQuote);
+      assert.deepEqual(await footprint(t.store), beforeSecondQuote);
+      assert.deepEqual((await readQueue(t.store.db, 'N')).map((e) => e.order_id), [late.id]);
+
       const second = await receiveAt(t.store, 'N', 2);
       assert.deepEqual(second.allocations, [{ orderId: late.id, lineId: late.lines[0]!.id, quantity: 2 }]);
 
       assert.deepEqual(await levelOf(t.store, 'N'), { on_hand: 4, allocated: 4, available: 0 });
+      assert.deepEqual(await readQueue(t.store.db, 'N'), []);
+      assert.equal(await countRows(t.store, 'orders'), 2);
       assert.equal((await orderView(t.store, early.id)).status, 'allocated');
       assert.equal((await orderView(t.store, late.id)).status, 'allocated');
       await assertInvariants(t.store);
@@ -262,19 +283,46 @@ describe(`queue and status cases (${testDatabase})`, () => {
   it('backorder status follows zero and restock [C10]', async () => {
     const t = await openTestStore();
     try {
-      await givenSku(t.store, 'P', { policy: 'backorder', lowStockThreshold: 0, onHand: 1 });
+      // The lead time gives new backorders a date. 14 calendar days after
+      // Monday 2 March 2026 is Monday 16 March, a working day at `main`.
+      await givenSku(t.store, 'P', { policy: 'backorder', lowStockThreshold: 0, leadTimeDays: 14, onHand: 1 });
       await placeAccepted(t.store, [['P', 1]]);
 
-      // TODO: assert ships_by once availability computes promise dates.
       const atZero = await readAvailability(t.store.db, { sku: 'P' }, t.clock.now());
       assert.equal(atZero.status, 'backorder');
       assert.equal(atZero.available, 0);
+      assert.equal(atZero.shipsBy, '2026-03-16');
+      assert.equal(atZero.shipsByBasis, 'lead_time');
 
       await t.store.transaction((work) => adjustStock(work, { sku: 'P', quantityDelta: 1, reason: 'found one' }));
 
       const restocked = await readAvailability(t.store.db, { sku: 'P' }, t.clock.now());
       assert.equal(restocked.status, 'in_stock');
       assert.equal(restocked.available, 1);
+      assert.equal(restocked.shipsBy, '2026-03-02');
+      assert.equal(restocked.shipsByBasis, 'stock');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('US availability counts each location once [C12]', async () => {
+    const t = await openTestStore();
+    try {
+      await t.store.transaction((work) => upsertLocation(work, 'WG', { shipsTo: ['US'] }));
+      await t.store.transaction((work) => upsertLocation(work, 'WUS', { shipsTo: ['US'] }));
+      await givenSku(t.store, 'S', { policy: 'stock_only', onHand: 10, location: 'WG' });
+      await t.store.transaction((work) => adjustStock(work, { sku: 'S', location: 'WUS', quantityDelta: 1, reason: 'initial count' }));
+
+      const forUs = await readAvailability(t.store.db, { sku: 'S', country: 'US' }, t.clock.now());
+      assert.equal(forUs.available, 11);
+      assert.equal(forUs.maxOrderable, 11);
+
+      const before = await footprint(t.store);
+      const outcome = await placeOrder(t.store, [['S', 12]], { shippingCountry: 'US' });
+      assert.deepEqual(outcome, { accepted: false, rejections: [{ sku: 'S', reason: 'insufficient_stock', maxOrderable: 11 }] });
+      assert.deepEqual(await footprint(t.store), before);
+      await assertInvariants(t.store);
     } finally {
       await t.close();
     }

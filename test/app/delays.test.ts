@@ -2,9 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { upsertLocation } from '../../src/app/catalog.js';
 import { cancelOrder } from '../../src/app/cancel-order.js';
-import { acceptDelay, cancelDelayedItems } from '../../src/app/customer-self-service.js';
+import { acceptDelay, cancelDelayedItems, cancelWaitingUnits } from '../../src/app/customer-self-service.js';
 import { reviewDelays } from '../../src/app/delays.js';
-import { createPurchaseOrder, redatePurchaseOrder } from '../../src/app/purchase-orders.js';
+import { createPurchaseOrder, receive, redatePurchaseOrder } from '../../src/app/purchase-orders.js';
+import { adjustStock } from '../../src/app/stock.js';
+import type { ShipPolicy } from '../../src/domain/types.js';
+import { runDelayReview, scheduleDelayReview } from '../../src/jobs/delay-review.js';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
 import type { Store } from '../../src/store/store.js';
 import { assertInvariants, givenSku, orderView, placeAccepted } from '../support/builders.js';
 import { openTestStore, type TestStore } from '../support/database.js';
@@ -228,6 +233,265 @@ describe('delay notices', () => {
       assert.equal(after.payment.refunded, 4000);
       await reviewDelays(t.store);
       assert.equal((await orderEvents(t.store, order.id, 'delay.')).length, 2);
+    }));
+});
+
+/**
+ * Places an order of MUG ×2 at 800 each with 1 unit on hand: 1 allocated and
+ * 1 backordered on a purchase order due on PROMISE. Returns the ids.
+ */
+async function givenPartlyInStock(t: TestStore, shipPolicy: ShipPolicy): Promise<{ orderId: string; lineId: string; purchaseOrderId: string }> {
+  await givenSku(t.store, 'MUG', { policy: 'backorder', onHand: 1 });
+  const purchaseOrderId = await t.store.transaction((work) =>
+    createPurchaseOrder(work, { reference: 'PO-M', expectedDate: PROMISE, lines: [{ sku: 'MUG', quantity: 10 }] }),
+  );
+  const order = await placeAccepted(t.store, [['MUG', 2, 800]], { shipPolicy });
+  assert.equal(order.lines[0]!.allocated, 1);
+  assert.equal(order.lines[0]!.backordered, 1);
+  assert.equal(order.lines[0]!.promised_ship_date, PROMISE);
+  return { orderId: order.id, lineId: order.lines[0]!.id, purchaseOrderId };
+}
+
+describe('delayed units by ship policy', () => {
+  it('ship_partial notice covers backordered units only', () =>
+    withStore(async (t) => {
+      const { orderId, lineId, purchaseOrderId } = await givenPartlyInStock(t, 'ship_partial');
+      await slip(t, purchaseOrderId, '2026-04-01');
+
+      await reviewDelays(t.store);
+      const [notice] = await orderEvents(t.store, orderId, 'delay.notice_sent');
+      assert.equal(notice!.data.lines[0].quantity, 1);
+      const stored = await t.store.db.selectFrom('delay_notices').select('lines').where('order_id', '=', orderId).executeTakeFirstOrThrow();
+      assert.equal(JSON.parse(stored.lines)[0].quantity, 1);
+
+      const outcome = await t.store.transaction((work) => cancelDelayedItems(work, orderId, notice!.data.notice_id));
+      assert.equal(outcome.kind, 'cancelled');
+      assert.deepEqual(outcome.kind === 'cancelled' ? [outcome.units, outcome.refund.amount] : [], [1, 800]);
+      const line = await lineRow(t.store, lineId);
+      assert.equal(line.cancelled, 1);
+      assert.equal(line.allocated, 1, 'the unit in stock stays allocated');
+      assert.equal(line.backordered, 0);
+      assert.equal((await orderView(t.store, orderId)).payment.refunded, 800);
+    }));
+
+  it('ship_partial lapse cancels backordered units only', () =>
+    withStore(async (t) => {
+      const { orderId, lineId, purchaseOrderId } = await givenPartlyInStock(t, 'ship_partial');
+      await slip(t, purchaseOrderId, '2026-05-04');
+      await reviewDelays(t.store);
+
+      t.clock.set('2026-03-17T08:00:00.000Z');
+      await reviewDelays(t.store);
+
+      const [cancelled] = await orderEvents(t.store, orderId, 'delay.cancelled');
+      assert.equal(cancelled!.data.cause, 'no_consent');
+      assert.deepEqual(cancelled!.data.lines, [{ line_id: lineId, sku: 'MUG', quantity: 1 }]);
+      assert.deepEqual(cancelled!.data.refund, { amount: 800, currency: 'USD' });
+      const line = await lineRow(t.store, lineId);
+      assert.equal(line.cancelled, 1);
+      assert.equal(line.allocated, 1);
+    }));
+
+  it('ship_complete notice covers every unshipped unit', () =>
+    withStore(async (t) => {
+      const { orderId, lineId, purchaseOrderId } = await givenPartlyInStock(t, 'ship_complete');
+      await slip(t, purchaseOrderId, '2026-05-04');
+
+      await reviewDelays(t.store);
+      const [notice] = await orderEvents(t.store, orderId, 'delay.notice_sent');
+      assert.equal(notice!.data.lines[0].quantity, 2);
+
+      t.clock.set('2026-03-17T08:00:00.000Z');
+      await reviewDelays(t.store);
+      const line = await lineRow(t.store, lineId);
+      assert.equal(line.cancelled, 2);
+      assert.equal(line.allocated, 0);
+      assert.equal((await orderView(t.store, orderId)).payment.refunded, 1600);
+    }));
+
+  it('ship_partial line in stock past its date is not delayed', () =>
+    withStore(async (t) => {
+      await givenSku(t.store, 'MUG', { policy: 'backorder', onHand: 5 });
+      const order = await placeAccepted(t.store, [['MUG', 2, 800]]);
+      const shipBy = order.lines[0]!.promised_ship_date!;
+
+      t.clock.set(`${shipBy}T12:00:00.000Z`);
+      t.clock.advance(3 * 24 * 3600_000);
+      const report = await reviewDelays(t.store);
+
+      assert.equal(report.reviewed, 0);
+      assert.deepEqual(await orderEvents(t.store, order.id, 'delay.'), []);
+    }));
+});
+
+describe('resolved notices', () => {
+  it('estimate back within the date resolves', () =>
+    withStore(async (t) => {
+      const { orderId, lineId, purchaseOrderId } = await givenBackorder(t);
+      await slip(t, purchaseOrderId, '2026-04-01');
+      await reviewDelays(t.store);
+      const [notice] = await orderEvents(t.store, orderId, 'delay.notice_sent');
+
+      t.clock.set('2026-03-06T09:00:00.000Z');
+      await slip(t, purchaseOrderId, '2026-03-12');
+      const report = await reviewDelays(t.store);
+
+      assert.deepEqual(report.outcomes.map((o) => o.resolutions), [[notice!.data.notice_id]]);
+      const events = await orderEvents(t.store, orderId, 'delay.');
+      assert.deepEqual(events.map((e) => e.type), ['delay.notice_sent', 'delay.resolved']);
+      assert.deepEqual(events[1]!.data, { notice_id: notice!.data.notice_id, lines: [{ line_id: lineId, sku: 'TOTE' }] });
+      const stored = await t.store.db.selectFrom('delay_notices').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
+      assert.equal(stored.answer, 'resolved');
+      assert.equal(stored.answered_at, '2026-03-06T09:00:00.000Z');
+      assert.equal((await lineRow(t.store, lineId)).delay_state, null);
+      const outcome = await t.store.transaction((work) => acceptDelay(work, orderId, notice!.data.notice_id));
+      assert.equal(outcome.kind, 'not_open', 'a resolved notice takes no answer');
+
+      t.clock.set('2026-03-16T08:00:00.000Z');
+      await reviewDelays(t.store);
+      assert.equal((await orderEvents(t.store, orderId, 'delay.')).length, 2, 'nothing is due on the last day to answer');
+      assert.equal((await lineRow(t.store, lineId)).cancelled, 0);
+    }));
+
+  it('stock for the units resolves', () =>
+    withStore(async (t) => {
+      const { orderId, lineId, purchaseOrderId } = await givenBackorder(t);
+      await slip(t, purchaseOrderId, '2026-05-04');
+      await reviewDelays(t.store);
+
+      t.clock.set('2026-03-09T09:00:00.000Z');
+      await t.store.transaction((work) => adjustStock(work, { sku: 'TOTE', quantityDelta: 2, reason: 'found in the back room' }));
+      assert.equal((await lineRow(t.store, lineId)).allocated, 2);
+      await reviewDelays(t.store);
+
+      assert.deepEqual((await orderEvents(t.store, orderId, 'delay.')).map((e) => e.type), ['delay.notice_sent', 'delay.resolved']);
+      t.clock.set('2026-03-17T08:00:00.000Z');
+      await reviewDelays(t.store);
+      const line = await lineRow(t.store, lineId);
+      assert.equal(line.cancelled, 0, 'an explicit notice that was resolved cancels nothing');
+      assert.equal(line.allocated, 2);
+    }));
+
+  it('notice with a line still slipping stays open', () =>
+    withStore(async (t) => {
+      const { purchaseOrderId } = await givenBackorder(t);
+      await givenSku(t.store, 'CAP', { policy: 'backorder' });
+      const capOrder = await t.store.transaction((work) =>
+        createPurchaseOrder(work, { reference: 'PO-C', expectedDate: PROMISE, lines: [{ sku: 'CAP', quantity: 10 }] }),
+      );
+      const order = await placeAccepted(t.store, [['TOTE', 1, 1500], ['CAP', 1, 500]]);
+      await slip(t, purchaseOrderId, '2026-04-01');
+      await slip(t, capOrder, '2026-04-01');
+      await reviewDelays(t.store);
+      const notice = (await orderEvents(t.store, order.id, 'delay.notice_sent'))[0]!;
+      assert.equal(notice.data.lines.length, 2);
+
+      await t.store.transaction((work) => receive(work, capOrder, [{ sku: 'CAP', quantity: 10 }]));
+      await reviewDelays(t.store);
+
+      assert.deepEqual((await orderEvents(t.store, order.id, 'delay.')).map((e) => e.type), ['delay.notice_sent']);
+      const stored = await t.store.db.selectFrom('delay_notices').select('answer').where('id', '=', notice.data.notice_id).executeTakeFirstOrThrow();
+      assert.equal(stored.answer, null);
+      const cap = (await orderView(t.store, order.id)).lines.find((line) => line.sku === 'CAP')!;
+      assert.equal(cap.allocated, 1, 'the CAP line got its stock');
+    }));
+});
+
+describe('customer cancel of waiting units', () => {
+  it('cancels backordered units without a notice', () =>
+    withStore(async (t) => {
+      const { orderId, lineId } = await givenPartlyInStock(t, 'ship_partial');
+
+      const first = await t.store.transaction((work) => cancelWaitingUnits(work, orderId, lineId));
+      const second = await t.store.transaction((work) => cancelWaitingUnits(work, orderId, lineId));
+
+      assert.equal(first.kind, 'cancelled');
+      assert.deepEqual(first.kind === 'cancelled' ? [first.units, first.refund.amount] : [], [1, 800]);
+      assert.equal(second.kind, 'nothing_to_cancel');
+      const line = await lineRow(t.store, lineId);
+      assert.equal(line.cancelled, 1);
+      assert.equal(line.allocated, 1);
+      assert.equal((await orderEvents(t.store, orderId, 'refund.requested')).length, 1);
+      assert.equal((await orderView(t.store, orderId)).payment.refunded, 800);
+    }));
+
+  it('ship_complete cancels every unshipped unit', () =>
+    withStore(async (t) => {
+      const { orderId, lineId } = await givenPartlyInStock(t, 'ship_complete');
+
+      const outcome = await t.store.transaction((work) => cancelWaitingUnits(work, orderId, lineId));
+
+      assert.deepEqual(outcome.kind === 'cancelled' ? [outcome.units, outcome.refund.amount] : [], [2, 1600]);
+      const line = await lineRow(t.store, lineId);
+      assert.equal(line.cancelled, 2);
+      assert.equal(line.allocated, 0);
+    }));
+
+  it('resolves the notice of the cancelled line', () =>
+    withStore(async (t) => {
+      const { orderId, lineId, purchaseOrderId } = await givenBackorder(t);
+      await slip(t, purchaseOrderId, '2026-04-01');
+      await reviewDelays(t.store);
+
+      const outcome = await t.store.transaction((work) => cancelWaitingUnits(work, orderId, lineId));
+
+      assert.equal(outcome.kind, 'cancelled');
+      assert.equal(outcome.kind === 'cancelled' ? outcome.resolvedNotices.length : 0, 1);
+      const types = (await orderEvents(t.store, orderId, 'delay.')).map((e) => e.type);
+      assert.deepEqual(types, ['delay.notice_sent', 'delay.resolved']);
+      assert.equal((await lineRow(t.store, lineId)).cancelled, 2);
+    }));
+
+  it('unknown line cancels nothing', () =>
+    withStore(async (t) => {
+      const { orderId } = await givenBackorder(t);
+
+      const outcome = await t.store.transaction((work) => cancelWaitingUnits(work, orderId, 'line_unknown'));
+
+      assert.equal(outcome.kind, 'nothing_to_cancel');
+      assert.equal((await orderView(t.store, orderId)).lines[0]!.cancelled, 0);
+    }));
+});
+
+/** Creates a pino logger that collects its lines as parsed JSON. */
+function capturingLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      for (const text of String(chunk).split('\n').filter((part) => part !== '')) lines.push(JSON.parse(text));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+describe('delay review job', () => {
+  it('logs counts when nothing is due', () =>
+    withStore(async (t) => {
+      const { logger, lines } = capturingLogger();
+
+      await runDelayReview(t.store, logger);
+      await new Promise((resolve) => setImmediate(resolve));
+
+      const summary = lines.find((line) => line.msg === 'delay review finished');
+      assert.ok(summary, `no summary line in ${JSON.stringify(lines)}`);
+      assert.equal(summary.reviewedOrders, 0);
+      assert.equal(summary.noticesSent, 0);
+      assert.equal(summary.consentsBySilence, 0);
+      assert.equal(summary.cancellations, 0);
+      assert.equal(summary.resolvedNotices, 0);
+    }));
+
+  it('stop waits for the run in flight', () =>
+    withStore(async (t) => {
+      const { orderId, purchaseOrderId } = await givenBackorder(t);
+      await slip(t, purchaseOrderId, '2026-04-01');
+      const { logger } = capturingLogger();
+
+      const stop = scheduleDelayReview(t.store, logger, 3_600_000);
+      await stop();
+
+      assert.equal((await orderEvents(t.store, orderId, 'delay.notice_sent')).length, 1, 'the first run finished before stop returned');
     }));
 });
 

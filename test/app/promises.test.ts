@@ -13,6 +13,7 @@ import { shipOrder } from '../../src/app/ship-order.js';
 import { editOrderLine } from '../../src/app/edit-order.js';
 import { readAvailability } from '../../src/app/availability.js';
 import { RestockError } from '../../src/app/errors.js';
+import { availabilityMessage } from '../../src/domain/messages.js';
 import { loadPromiseLocations, loadQueue, loadSweepInput } from '../../src/app/promises.js';
 import { shipDateForNewUnits } from '../../src/app/ship-dates.js';
 import { sweepPromises, type ShipDate } from '../../src/domain/promise.js';
@@ -376,7 +377,13 @@ describe(`promise dates (${testDatabase})`, () => {
       assert.equal(after.policy, 'backorder');
       assert.equal(after.available, 19);
       assert.equal(after.shipsBy, '2025-06-01');
+      assert.equal(after.today, '2025-06-01');
+      // Released: the availability refers to no release date, neither as the
+      // basis of the date nor in the product page's message.
       assert.equal(after.shipsByBasis, 'stock');
+      assert.equal(after.restockDate, null);
+      const message = availabilityMessage({ status: after.status, shipsBy: after.shipsBy, restockDate: after.restockDate, today: after.today, locale: 'en-US' });
+      assert.equal(message, 'In stock: ships today');
 
       const late = await placeAccepted(t.store, [['W', 1]]);
       assert.equal(late.lines[0]!.status, 'allocated');

@@ -2,12 +2,13 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { skuView } from '../support/builders.js';
+import { createPurchaseOrder } from '../../src/app/purchase-orders.js';
+import { givenSku, placeAccepted, skuView } from '../support/builders.js';
 import { openTestStore, testDatabase, type TestStore } from '../support/database.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FIXTURES = join(ROOT, 'test/fixtures');
-const COMMANDS = ['serve', 'migrate', 'check', 'worker', 'import', 'export', 'replay'];
+const COMMANDS = ['serve', 'migrate', 'check', 'worker', 'import', 'export', 'review-delays', 'replay'];
 
 interface Run {
   code: number;
@@ -45,6 +46,19 @@ describe(`restock command line (${testDatabase})`, () => {
       const command = COMMANDS[index]!;
       assert.equal(run.code, 0, `${command} --help exited ${run.code}: ${run.stderr}`);
       assert.ok(run.stdout.startsWith(`Usage: restock ${command}`), `${command} --help printed:\n${run.stdout}`);
+    }
+  });
+
+  it('serve and worker help list outbox settings', async () => {
+    const settings = ['RESTOCK_SMTP_URL', 'RESTOCK_MAIL_FROM', 'RESTOCK_MERCHANT_EMAIL', 'RESTOCK_PUBLIC_URL', 'RESTOCK_LINK_SECRET'];
+
+    for (const command of ['serve', 'worker']) {
+      const run = await restock([command, '--help']);
+      const longLines = run.stdout.split('\n').filter((line) => line.length >= 80);
+
+      assert.match(run.stdout, /delay review runs at start and every 10 minutes/, `${command} --help`);
+      for (const setting of settings) assert.ok(run.stdout.includes(setting), `${command} --help does not list ${setting}`);
+      assert.deepEqual(longLines, [], `${command} --help has lines of 80 columns or more`);
     }
   });
 
@@ -91,6 +105,39 @@ describe(`restock command line (${testDatabase})`, () => {
     } finally {
       await t.close();
     }
+  });
+
+  it('review-delays sends the notices due', async () => {
+    const t = await openTestStore();
+    try {
+      // The command runs on the real clock, so the order is placed 60 days ago with supply due 40 days ago: its date has passed.
+      const day = 24 * 3600_000;
+      t.clock.set(new Date(Date.now() - 60 * day));
+      const expectedDate = new Date(Date.now() - 40 * day).toISOString().slice(0, 10);
+      await givenSku(t.store, 'TOTE', { policy: 'backorder' });
+      await t.store.transaction((work) => createPurchaseOrder(work, { reference: 'PO-1', expectedDate, lines: [{ sku: 'TOTE', quantity: 5 }] }));
+      const order = await placeAccepted(t.store, [['TOTE', 2, 1500]]);
+
+      const run = await restock(['review-delays', '--db', databaseUrl(t)]);
+      const again = await restock(['review-delays', '--db', databaseUrl(t), '--json']);
+
+      assert.equal(run.code, 0, run.stderr);
+      const notice = await t.store.db.selectFrom('delay_notices').select(['id', 'late']).where('order_id', '=', order.id).executeTakeFirstOrThrow();
+      assert.equal(notice.late, 1);
+      assert.match(run.stdout, /: 1 orders reviewed, 1 notices sent, 0 delays accepted by silence, 0 cancellations, 0 notices resolved\.\n/);
+      assert.ok(run.stdout.includes(`notice sent     ${notice.id} order ${order.id} (first, explicit consent, late)`), run.stdout);
+      assert.equal(again.code, 0, again.stderr);
+      assert.deepEqual(JSON.parse(again.stdout).notices_sent, [], 'the second run finds nothing due');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('review-delays needs an existing database file', async () => {
+    const run = await restock(['review-delays', '--db', '/nonexistent/restock.db']);
+
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /^No database file at \/nonexistent\/restock\.db; pass --db or set RESTOCK_DB/);
   });
 
   it('invalid import exits 1 and lists the problems', async () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { addCalendarDays } from '../../src/domain/calendar.js';
 import {
-  dateInForce, decideLine, hasSlipped, LATE_ANSWER_DAYS, LATE_REASON, planNotices, refundDueDate, UNKNOWN_DATE_REASON,
+  dateInForce, decideLine, hasSlipped, isBackOnTime, LATE_ANSWER_DAYS, LATE_REASON, planNotices, refundDueDate, UNKNOWN_DATE_REASON,
   type DelayDecision, type DelayLine, type NoticeDecision,
 } from '../../src/domain/delay-rule.js';
 
@@ -120,6 +120,30 @@ describe('delay rule', () => {
     assert.equal(decideLine(line({ unshipped: 0, estimatedDate: '2026-05-01' }), '2026-03-10'), null);
   });
 
+  it('notified line back on time resolves', () => {
+    const openNotice = { id: 'dly_1', consent: 'explicit' as const, respondBy: '2026-03-20', revisedDate: '2026-05-10' };
+    const backOnTime = line({ estimatedDate: '2026-03-18', state: 'notified', openNotice });
+
+    assert.deepEqual(decideLine(backOnTime, '2026-03-12'), { kind: 'resolve', lineId: 'line_1', noticeId: 'dly_1' });
+    assert.deepEqual(decideLine(backOnTime, '2026-03-20'), { kind: 'resolve', lineId: 'line_1', noticeId: 'dly_1' }, 'it may still ship on the day');
+    assert.deepEqual(decideLine(backOnTime, '2026-03-21'), { kind: 'cancel', lineId: 'line_1', noticeId: 'dly_1', quantity: 2 }, 'the date passed unshipped');
+  });
+
+  it('notified line without waiting units resolves', () => {
+    const openNotice = { id: 'dly_1', consent: 'silence' as const, respondBy: '2026-03-20', revisedDate: '2026-04-10' };
+    const served = line({ unshipped: 0, estimatedDate: '2026-04-10', state: 'notified', openNotice });
+
+    assert.deepEqual(decideLine(served, '2026-03-25'), { kind: 'resolve', lineId: 'line_1', noticeId: 'dly_1' });
+  });
+
+  it('back on time needs a known estimate', () => {
+    assert.equal(isBackOnTime(line(), '2026-03-20'), true);
+    assert.equal(isBackOnTime(line(), '2026-03-21'), false, 'the date passed unshipped');
+    assert.equal(isBackOnTime(line({ estimatedDate: '2026-03-25' }), '2026-03-10'), false);
+    assert.equal(isBackOnTime(line({ estimatedDate: null }), '2026-03-10'), false, 'an unknown estimate keeps the notice');
+    assert.equal(isBackOnTime(line({ unshipped: 0, estimatedDate: null }), '2026-04-01'), true);
+  });
+
   it('notices group by consent and deadline', () => {
     const decisions: DelayDecision[] = [
       decideLine(line({ id: 'a', estimatedDate: '2026-04-01' }), '2026-03-10')!,
@@ -186,6 +210,8 @@ function simulate(promiseOffset: number, changes: { day: number; shift: number |
       current = { ...current, state: null, openNotice: null, shipByDate: decision.shipByDate };
     } else if (decision?.kind === 'cancel') {
       current = { ...current, state: null, openNotice: null, unshipped: 0 };
+    } else if (decision?.kind === 'resolve') {
+      current = { ...current, state: null, openNotice: null };
     }
   }
   return days;
@@ -228,6 +254,20 @@ describe('delay rule properties', () => {
           assert.equal(decision.late, false);
           assert.notEqual(decision.revisedDate, null);
           assert.ok(decision.revisedDate! <= addCalendarDays(before.promisedDate!, 30));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('notice resolves only for a line back on time', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 5, max: 40 }), estimateChanges, (offset, changes) => {
+        for (const { today, before, decision } of simulate(offset, changes)) {
+          if (decision?.kind !== 'resolve') continue;
+          assert.notEqual(before.estimatedDate, null, `resolved on ${today} with no estimate`);
+          assert.ok(before.estimatedDate! <= dateInForce(before), `resolved on ${today} with ${before.estimatedDate} past ${dateInForce(before)}`);
+          assert.ok(today <= dateInForce(before), `resolved on ${today}, after the date in force`);
         }
       }),
       { numRuns: 300 },

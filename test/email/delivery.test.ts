@@ -76,7 +76,7 @@ describe('e-mail over SMTP', () => {
         assert.deepEqual(to, ['ada@example.com']);
         assert.equal(user, 'restock');
         assert.equal(mail.from?.text, '"Shop" <orders@shop.example>');
-        assert.equal(mail.subject, 'Your order 1042: 1 item is on backorder');
+        assert.equal(mail.subject, 'Your order 1042: 2 items are on backorder');
         assert.match(mail.text!, /^Hello Ada Lovelace,$/m);
         assert.match(mail.text!, /^- 3 × Navy tote: 1 ready to ship, 2 on backorder and estimated to ship by 16 March 2026$/m);
         assert.match(mail.text!, /^- 2 × Enamel mug: in stock, ready to ship$/m);
@@ -107,7 +107,8 @@ describe('e-mail over SMTP', () => {
         assert.deepEqual(allocated.map((a) => a.delivery.template), ['units_allocated']);
         assert.equal(smtp.received.length, 1);
         assert.equal(smtp.received[0]!.mail.subject, 'Your order 1043: backordered items are now reserved for you');
-        assert.match(smtp.received[0]!.mail.text!, /^- 2 × Navy tote reserved$/m);
+        assert.match(smtp.received[0]!.mail.text!, /now reserved for you and will ship soon:\n\n- 2 × Navy tote\n/);
+        assert.doesNotMatch(smtp.received[0]!.mail.text!, /Still on backorder/);
 
         after = await lastSeq(store);
         await store.transaction((work) =>
@@ -148,7 +149,7 @@ describe('e-mail over SMTP', () => {
         await runChannel(store, channel, after);
         const confirmation = smtp.received[0]!.mail;
         assert.equal(confirmation.from?.text, '"Restock" <restock@localhost>');
-        assert.equal(confirmation.subject, `Your order ${order.id}: 1 item is on backorder`);
+        assert.equal(confirmation.subject, `Your order ${order.id}: 2 items are on backorder`);
         assert.match(confirmation.text!, /^- 2 × Navy tote: on backorder and estimated to ship by 16\. März 2026$/m);
         assert.match(confirmation.text!, /^Amount charged: 48,00\u00a0€\.$/m);
         assert.ok(String(confirmation.html).includes('<html lang="de-DE">'));
@@ -216,7 +217,7 @@ describe('e-mail through the outbox dispatcher', () => {
         assert.equal(pass.delivered, 1);
         assert.equal(pass.dead, 0);
         assert.equal(smtp.received.length, 1);
-        assert.equal(smtp.received[0]!.mail.subject, 'Your order 3001: 1 item is on backorder');
+        assert.equal(smtp.received[0]!.mail.subject, 'Your order 3001: 2 items are on backorder');
         assert.match(smtp.received[0]!.mail.text!, /^- 3 × Navy tote: 1 ready to ship, 2 on backorder and estimated to ship by 16 March 2026$/m);
 
         const deliveries = await store.db.selectFrom('deliveries').select(['recipient', 'template', 'status']).where('channel', '=', 'email').execute();
@@ -265,7 +266,7 @@ describe('e-mail transport', () => {
         assert.deepEqual(files, [`2026-03-02T12-00-00.000Z-${attempt!.delivery.id}.eml`]);
 
         const mail = await simpleParser(readFileSync(join(folder, 'mail', files[0]!)));
-        assert.equal(mail.subject, 'Your order 2001: 1 item is on backorder');
+        assert.equal(mail.subject, 'Your order 2001: 2 items are on backorder');
         assert.deepEqual(mail.to && !Array.isArray(mail.to) ? mail.to.value.map((a) => a.address) : [], ['bo@example.com']);
         assert.match(mail.text!, /^- 3 × Navy tote: 1 ready to ship, 2 on backorder and estimated to ship by 16 March 2026$/m);
         assert.ok(String(mail.html).includes('<li>3 × Navy tote: 1 ready to ship, 2 on backorder and estimated to ship by 16 March 2026</li>'));

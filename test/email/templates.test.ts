@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { openTestStore, type TestStore } from '../support/database.js';
 import { givenSku, placeAccepted } from '../support/builders.js';
-import { createPurchaseOrder, redatePurchaseOrder } from '../../src/app/purchase-orders.js';
+import { createPurchaseOrder, receive, redatePurchaseOrder } from '../../src/app/purchase-orders.js';
 import { shipOrder } from '../../src/app/ship-order.js';
 import { reviewDelays } from '../../src/app/delays.js';
 import { subscribe } from '../../src/app/back-in-stock.js';
@@ -85,9 +85,9 @@ describe('HTML escaping', () => {
       const [placed] = (await eventsAfter(store, 0)).filter((event) => event.type === 'order.placed');
 
       const message = await render(store, 'order_confirmation', 'eve@example.com', placed!);
-      assert.equal(message.subject, 'Your order A&B: 1 item is on backorder');
+      assert.equal(message.subject, 'Your order A&B: 2 items are on backorder');
       assert.ok(message.html.includes('<p>Hello &lt;script&gt;alert(&quot;hi&quot;)&lt;/script&gt;,</p>'), message.html);
-      assert.ok(message.html.includes('<title>Your order A&amp;B: 1 item is on backorder</title>'));
+      assert.ok(message.html.includes('<title>Your order A&amp;B: 2 items are on backorder</title>'));
       assert.ok(!message.html.includes('<script'), 'no script element reaches the HTML');
       assert.match(message.text, /^Hello <script>alert\("hi"\)<\/script>,$/m);
       assert.equal(order.customer.name, name);
@@ -165,7 +165,7 @@ describe('delay notices', () => {
       const message = await render(store, delivery.template!, 'ada@example.com', event);
       assert.equal(event.data.revised_date, '2026-04-20');
       assert.match(message.text, /^We now expect to ship them by 20 April 2026\.$/m);
-      assert.match(message.text, /^- 3 × Navy tote, promised by 16 March 2026, now expected by 20 April 2026$/m);
+      assert.match(message.text, /^- 2 × Navy tote, promised by 16 March 2026, now expected by 20 April 2026$/m);
       // The review decides the consent and the reply date; the mail must state whichever it chose.
       const respondBy = formatDate(String(event.data.respond_by), 'en-US');
       const consentSentence =
@@ -173,6 +173,39 @@ describe('delay notices', () => {
           ? `Unless you accept the delay by ${respondBy}, we will cancel these items and refund them in full.`
           : `If we do not hear from you by ${respondBy}, we will take that as your agreement to the delay.`;
       assert.ok(message.text.includes(`\n${consentSentence}\n`), message.text);
+    }));
+});
+
+describe('allocation mail', () => {
+  it('allocation mail lists what still waits', () =>
+    withStore(async ({ store }) => {
+      const { order, purchaseOrder } = await givenBackorder(store, { email: 'ada@example.com' });
+      const after = await lastSeq(store);
+      await store.transaction((work) => receive(work, purchaseOrder, [{ sku: 'TOTE-NAVY', quantity: 1 }]));
+      const allocations = (await eventsAfter(store, after)).filter((event) => event.type === 'line.allocated');
+
+      assert.deepEqual(allocations.map((event) => event.orderId), [order.id]);
+      const message = await render(store, 'units_allocated', 'ada@example.com', allocations[0]!);
+      assert.equal(message.subject, 'Your order 1042: backordered items are now reserved for you');
+      assert.match(message.text, /will ship soon:\n\n- 1 × Navy tote\n\nStill on backorder:\n\n- 1 × Navy tote: estimated to ship by 16 March 2026\n/);
+      assert.ok(message.html.includes('<li>1 × Navy tote: estimated to ship by 16 March 2026</li>'), message.html);
+    }));
+
+  it('waiting line without a date says so', () =>
+    withStore(async ({ store }) => {
+      const { purchaseOrder } = await givenBackorder(store, { email: 'ada@example.com' });
+      await givenSku(store, 'LAMP', { name: 'Desk lamp', policy: 'backorder' });
+      const order = await placeAccepted(store, [['LAMP', 2, 3000], ['TOTE-NAVY', 2, 2400]], {
+        externalId: '1044',
+        customer: { email: 'ada@example.com' },
+      });
+      const after = await lastSeq(store);
+      await store.transaction((work) => receive(work, purchaseOrder, [{ sku: 'TOTE-NAVY', quantity: 10 }]));
+      const allocations = (await eventsAfter(store, after)).filter((event) => event.type === 'line.allocated' && event.orderId === order.id);
+
+      assert.equal(order.lines[0]!.estimated_ship_date, null, 'the lamp has no supply, so no estimate');
+      const message = await render(store, 'units_allocated', 'ada@example.com', allocations[0]!);
+      assert.match(message.text, /will ship soon:\n\n- 2 × Navy tote\n\nStill on backorder:\n\n- 2 × Desk lamp: its ship date is not yet known\n/);
     }));
 });
 

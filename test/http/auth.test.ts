@@ -42,6 +42,7 @@ const ROUTES: { method: string; url: string; access: Access }[] = [
   { method: 'GET', url: '/v1/refunds', access: 'admin' },
   { method: 'GET', url: '/v1/refunds/:id', access: 'admin' },
   { method: 'POST', url: '/v1/refunds/:id/complete', access: 'admin' },
+  { method: 'POST', url: '/v1/delay-reviews', access: 'admin' },
   { method: 'POST', url: '/v1/webhook-endpoints', access: 'admin' },
   { method: 'GET', url: '/v1/webhook-endpoints', access: 'admin' },
   { method: 'GET', url: '/v1/webhook-endpoints/:id', access: 'admin' },
@@ -55,6 +56,7 @@ const ROUTES: { method: string; url: string; access: Access }[] = [
   { method: 'GET', url: '/c/:token', access: 'none' },
   { method: 'POST', url: '/c/:token/accept', access: 'none' },
   { method: 'POST', url: '/c/:token/cancel', access: 'none' },
+  { method: 'POST', url: '/c/:token/cancel-items', access: 'none' },
 ];
 
 /** Returns a concrete path for a route pattern. The ids need not exist, because the key is checked first. */

@@ -88,6 +88,21 @@ describe(`back-in-stock subscriptions over HTTP (${testDatabase})`, () => {
     });
   });
 
+  it('padded address is trimmed and lower-cased', async () => {
+    await withApi(async (api) => {
+      await givenSku(api, 'TOTE', { policy: 'backorder' });
+
+      const padded = await subscribe(api, 'TOTE', '  Carol@Example.com ');
+      const plain = await subscribe(api, 'TOTE', 'carol@example.com');
+
+      assert.equal(padded.status, 201, padded.text);
+      assert.equal(padded.body.email, 'carol@example.com');
+      assert.equal(plain.status, 200, plain.text);
+      assert.equal(plain.body.id, padded.body.id);
+      assertInvalidField(await subscribe(api, 'TOTE', '   '), 'email');
+    });
+  });
+
   it('discontinued SKU is 409 invalid_state', async () => {
     await withApi(async (api) => {
       await givenSku(api, 'OLD', { policy: 'discontinued', onHand: 2 });
@@ -187,7 +202,7 @@ describe(`unsubscribe pages (${testDatabase})`, () => {
 
       const done = await api.send('POST', path, { form: 'List-Unsubscribe=One-Click' });
       assert.equal(done.status, 200, done.text);
-      assert.match(done.text, /no more back-in-stock alerts for TOTE/);
+      assert.match(done.text, /no more back-in-stock alerts for TOTE\./, 'a SKU without a name is named by its code');
       const row = await api.store.db.selectFrom('back_in_stock_subscriptions').select('unsubscribed_at').executeTakeFirstOrThrow();
       assert.equal(row.unsubscribed_at, '2026-03-02T12:00:00.000Z');
 
@@ -195,6 +210,25 @@ describe(`unsubscribe pages (${testDatabase})`, () => {
       assert.equal(again.status, 200);
       const reopened = await api.send('GET', path);
       assert.match(reopened.text, /no more back-in-stock alerts/);
+    });
+  });
+
+  it('pages name the SKU by its name', async () => {
+    await withLinkedApi(async (api) => {
+      await api.send('PUT', '/v1/skus/TOTE', { body: { name: 'Navy tote & bag', policy: 'stock_only' }, key: 'admin' });
+      await api.send('PUT', '/v1/skus/MUG', { body: { name: '', policy: 'stock_only' }, key: 'admin' });
+      const tote = (await api.send('POST', '/v1/back-in-stock-subscriptions', { body: { sku: 'TOTE', email: 'a@example.com' }, key: 'public' })).body;
+      const mug = (await api.send('POST', '/v1/back-in-stock-subscriptions', { body: { sku: 'MUG', email: 'a@example.com' }, key: 'public' })).body;
+      const totePath = pathOf(unsubscribeLink(LINKS, tote.id, api.clock.now()));
+      const mugPath = pathOf(unsubscribeLink(LINKS, mug.id, api.clock.now()));
+
+      const confirm = await api.send('GET', totePath);
+      const done = await api.send('POST', totePath);
+      const unnamed = await api.send('GET', mugPath);
+
+      assert.match(confirm.text, /Stop back-in-stock alerts for Navy tote &#38; bag to a@example\.com\?/);
+      assert.match(done.text, /no more back-in-stock alerts for Navy tote &#38; bag\./);
+      assert.match(unnamed.text, /Stop back-in-stock alerts for MUG to a@example\.com\?/);
     });
   });
 

@@ -34,6 +34,7 @@ async function withPages(body: (api: PageApi) => Promise<void>): Promise<void> {
   const json = (options: SendOptions = {}, hasBody = true): Record<string, string> => ({
     authorization: `Bearer ${options.key === 'public' ? PUBLISHABLE_KEY : ADMIN_KEY}`,
     ...(hasBody ? { 'content-type': 'application/json' } : {}),
+    ...options.headers,
   });
   const api: PageApi = {
     app,
@@ -86,12 +87,12 @@ describe('customer order page', () => {
       assert.match(page.text, /<h1>Your order 1042<\/h1>/);
       assert.ok(page.text.includes('Tote &#60;b&#62;&#34;navy&#34;&#60;/b&#62;'), 'the SKU name is escaped');
       assert.ok(!page.text.includes('<b>"navy"</b>'));
-      assert.match(page.text, /<time datetime="2026-03-16">March 16, 2026<\/time>/);
-      assert.match(page.text, /<time datetime="2026-04-01">April 1, 2026<\/time>/);
+      assert.match(page.text, /<time datetime="2026-03-16">16 March 2026<\/time>/);
+      assert.match(page.text, /<time datetime="2026-04-01">1 April 2026<\/time>/);
       assert.ok(page.text.includes(`action="/restock/c/${token}/accept"`));
       assert.ok(page.text.includes(`action="/restock/c/${token}/cancel"`));
       assert.ok(page.text.includes(`name="notice_id" value="${await noticeIdOf(api, orderId)}"`));
-      assert.match(page.text, /If you do nothing by March 16, 2026, the delay is accepted/);
+      assert.match(page.text, /If you do nothing by 16 March 2026, the delay is accepted/);
     }));
 
   it('cancel posted twice refunds once', () =>
@@ -164,6 +165,123 @@ describe('customer order page', () => {
       }
       assert.equal(bodies.size, 1, 'every rejected token gets the same page');
       assert.equal((await api.get(`/v1/orders/${orderId}`)).body.payment.refunded, 0);
+    }));
+});
+
+describe('customer page dates and cancels', () => {
+  it('shows the accepted date in force', () =>
+    withPages(async (api) => {
+      const { orderId, token } = await givenDelayedOrder(api, '2026-05-04');
+      const before = await api.get(`/v1/orders/${orderId}`);
+      assert.equal(before.body.lines[0].ship_by_date, PROMISE);
+
+      await api.form(`/c/${token}/accept`, { notice_id: await noticeIdOf(api, orderId) });
+      const page = await api.get(`/c/${token}`);
+
+      assert.ok(page.text.includes('<time datetime="2026-05-04">4 May 2026</time> (new date you accepted)'), page.text);
+      assert.ok(!page.text.includes('<td><time datetime="2026-03-16">'), 'the first promise is no longer shown as the date in force');
+      const after = await api.get(`/v1/orders/${orderId}`);
+      assert.equal(after.body.lines[0].ship_by_date, '2026-05-04');
+      assert.equal(after.body.lines[0].promised_ship_date, PROMISE);
+    }));
+
+  it('cancels waiting items without a notice', () =>
+    withPages(async (api) => {
+      await api.put('/v1/skus/TOTE', { policy: 'backorder', name: 'Canvas tote' });
+      const order = await placeOrder(api, [{ sku: 'TOTE', quantity: 2, unit_price: 1500 }]);
+      const token = orderToken(api, order.id);
+      const lineId = order.lines[0].id;
+
+      const page = await api.get(`/c/${token}`);
+      assert.ok(page.text.includes(`action="/restock/c/${token}/cancel-items"`), page.text);
+      assert.ok(page.text.includes(`name="line_id" value="${lineId}"`));
+      assert.ok(page.text.includes('Cancel 2 × Canvas tote not yet shipped'));
+      assert.ok(!page.text.includes('name="notice_id"'), 'there is no delay notice');
+
+      const first = await api.form(`/c/${token}/cancel-items`, { line_id: lineId });
+      const second = await api.form(`/c/${token}/cancel-items`, { line_id: lineId });
+
+      assert.equal(first.status, 200);
+      assert.match(first.text, /The items not yet shipped are cancelled, and a full refund is on its way/);
+      assert.ok(!first.text.includes('/cancel-items"'), 'nothing is left to cancel');
+      assert.equal(second.status, 200);
+      assert.match(second.text, /Nothing changed/);
+      const after = await api.get(`/v1/orders/${order.id}`);
+      assert.equal(after.body.lines[0].cancelled, 2);
+      assert.equal(after.body.payment.refunded, 3000);
+      assert.equal((await api.get('/v1/events?type=refund.requested')).body.data.length, 1);
+    }));
+
+  it('cancel-items without a line is a 400 page', () =>
+    withPages(async (api) => {
+      const { token } = await givenDelayedOrder(api, '2026-04-01');
+
+      const response = await api.form(`/c/${token}/cancel-items`, {});
+
+      assert.equal(response.status, 400);
+      assert.match(response.text, /Choose an item/);
+    }));
+
+  it('resolved notice leaves the page', () =>
+    withPages(async (api) => {
+      const { orderId, token } = await givenDelayedOrder(api, '2026-04-01');
+      const po = (await api.get('/v1/purchase-orders')).body.data[0];
+      const redated = await api.patch(`/v1/purchase-orders/${po.id}`, { expected_date: '2026-03-12' });
+      assert.equal(redated.status, 200, redated.text);
+
+      await reviewDelays(api.t.store);
+      const page = await api.get(`/c/${token}`);
+
+      assert.ok(!page.text.includes('/accept"'), 'no accept form for a resolved notice');
+      assert.ok(!page.text.includes('name="notice_id"'), 'no notice form at all');
+      const resolved = await api.get('/v1/events?type=delay.resolved');
+      assert.equal(resolved.body.data.length, 1);
+      assert.equal(resolved.body.data[0].data.notice_id, await noticeIdOf(api, orderId));
+    }));
+});
+
+describe('delay review endpoint', () => {
+  it('runs the review and reports it', () =>
+    withPages(async (api) => {
+      await api.put('/v1/skus/TOTE', { policy: 'backorder' });
+      const po = await api.post('/v1/purchase-orders', { reference: 'PO-1', expected_date: PROMISE, lines: [{ sku: 'TOTE', quantity: 10 }] });
+      const order = await placeOrder(api, [{ sku: 'TOTE', quantity: 2, unit_price: 1500 }]);
+      await api.patch(`/v1/purchase-orders/${po.body.id}`, { expected_date: '2026-04-01' });
+      const keyed = { headers: { 'idempotency-key': 'review-1' } };
+
+      const first = await api.post('/v1/delay-reviews', undefined, keyed);
+      const replay = await api.post('/v1/delay-reviews', undefined, keyed);
+      const fresh = await api.post('/v1/delay-reviews');
+
+      assert.equal(first.status, 200, first.text);
+      const noticeId = await noticeIdOf(api, order.id);
+      assert.deepEqual(first.body, {
+        reviewed_orders: 1,
+        notices_sent: [{ notice_id: noticeId, order_id: order.id, notice: 'first', consent: 'silence', late: false, line_ids: [order.lines[0].id] }],
+        consents_by_silence: [],
+        cancellations: [],
+        resolved_notices: [],
+      });
+      assert.equal(replay.status, 200);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.deepEqual(replay.body, first.body);
+      assert.equal(fresh.status, 200);
+      assert.equal(fresh.body.notices_sent.length, 0, 'a repeat does only what is still due');
+      assert.equal((await api.get('/v1/events?type=delay.notice_sent')).body.data.length, 1);
+      assertError(await api.post('/v1/delay-reviews', undefined, { key: 'public' }), 403, 'forbidden');
+    }));
+
+  it('reports cancellations with refunds', () =>
+    withPages(async (api) => {
+      const { orderId } = await givenDelayedOrder(api, '2026-05-04');
+      api.t.clock.set('2026-03-17T08:00:00.000Z');
+
+      const response = await api.post('/v1/delay-reviews');
+
+      assert.equal(response.status, 200, response.text);
+      assert.deepEqual(response.body.cancellations, [
+        { notice_id: await noticeIdOf(api, orderId), order_id: orderId, refund: { amount: 3000, currency: 'USD' } },
+      ]);
     }));
 });
 

@@ -750,7 +750,8 @@ function mutationArbitrary(body: unknown, schema: JsonSchema, world: World): fc.
         const target = slot.path.reduce((value: any, segment) => value?.[segment], body);
         const isObject = target !== null && typeof target === 'object' && !Array.isArray(target);
         const known = isObject && Object.hasOwn(slot.schema.properties ?? {}, key);
-        if (!isObject || known || key in target) return { kind: 'unknown field skipped', body };
+        // Assigning "__proto__" sets the prototype instead of adding a key, so it would never reach the body.
+        if (!isObject || known || key in target || key === '__proto__') return { kind: 'unknown field skipped', body };
         return {
           kind: `unknown field ${JSON.stringify(key)} in ${fieldOf(slot.path)}`,
           body: setAt(body, [...slot.path, key], junk),

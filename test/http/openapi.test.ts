@@ -96,9 +96,54 @@ describe(`OpenAPI document (${testDatabase})`, () => {
       assert.deepEqual(document.components.securitySchemes.bearer, {
         type: 'http',
         scheme: 'bearer',
-        description: 'Admin key, or the publishable key on public endpoints',
+        description: 'The admin key; the publishable key on operations whose description says they accept it',
       });
       assert.deepEqual(document.security, [{ bearer: [] }]);
+    });
+  });
+
+  it('public operations say they accept the publishable key', async () => {
+    await withApi(async (api) => {
+      const document = (await api.get('/openapi.json', { key: 'none' })).body;
+      const operations = Object.entries<Record<string, { description?: string }>>(document.paths).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, description: operation.description ?? '' })),
+      );
+
+      const marked = operations.filter((operation) => operation.description.includes('Accepts the publishable key')).map((operation) => operation.name);
+
+      assert.deepEqual(marked.sort(), ['GET /v1/availability/{sku}', 'POST /v1/availability/quote', 'POST /v1/back-in-stock-subscriptions']);
+    });
+  });
+
+  it('list query parameters are described', async () => {
+    await withApi(async (api) => {
+      const document = (await api.get('/openapi.json', { key: 'none' })).body;
+      const lists: [string, string[]][] = [
+        ['/v1/deliveries', ['status', 'limit', 'cursor']],
+        ['/v1/webhook-endpoints/{id}/deliveries', ['status', 'limit', 'cursor']],
+        ['/v1/webhook-endpoints', ['limit', 'cursor']],
+        ['/v1/refunds', ['status', 'overdue', 'limit', 'cursor']],
+      ];
+
+      for (const [path, names] of lists) {
+        const parameters: { name: string; in: string; description?: string }[] = document.paths[path].get.parameters;
+        for (const name of names) {
+          const parameter = parameters.find((candidate) => candidate.in === 'query' && candidate.name === name);
+          assert.ok(parameter, `${path} has no query parameter ${name}`);
+          assert.ok((parameter.description ?? '') !== '', `${path} does not describe ${name}`);
+        }
+      }
+    });
+  });
+
+  it('webhook registration describes the delivery', async () => {
+    await withApi(async (api) => {
+      const document = (await api.get('/openapi.json', { key: 'none' })).body;
+      const description: string = document.paths['/v1/webhook-endpoints'].post.description;
+
+      assert.match(description, /Restock-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>/);
+      assert.match(description, /"id", "type", "created_at", "order_id", "line_id", "sku", "data"/);
+      assert.match(description, /410 Gone/);
     });
   });
 

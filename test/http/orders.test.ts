@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { testDatabase } from '../support/database.js';
 import {
-  assertError, assertListShape, givenSku, orderBody, placeOrder, skuCounters, withApi, type TestApi,
+  assertError, assertInvalidField, assertListShape, givenSku, orderBody, placeOrder, skuCounters, withApi, type TestApi,
 } from '../support/http.js';
 
 async function eventTypes(api: TestApi): Promise<string[]> {
@@ -102,6 +102,22 @@ describe(`HTTP orders: placing (${testDatabase})`, () => {
 
       assert.equal(response.status, 200);
       assert.deepEqual(response.body, placed);
+    });
+  });
+
+  it('customer e-mail is stored trimmed', async () => {
+    await withApi(async (api) => {
+      await givenSku(api, 'TOTE', { onHand: 5 });
+
+      const placed = await placeOrder(api, [{ sku: 'TOTE', quantity: 1 }], { customer: { email: '  Carol@Example.com ' } });
+      const blank = await api.post('/v1/orders', {
+        currency: 'USD',
+        customer: { email: '  ' },
+        lines: [{ sku: 'TOTE', quantity: 1, unit_price: 100 }],
+      });
+
+      assert.equal(placed.customer.email, 'Carol@Example.com');
+      assertInvalidField(blank, 'customer.email');
     });
   });
 });

@@ -204,6 +204,44 @@ describe(`webhook deliveries API (${testDatabase})`, () => {
     });
   });
 
+  it('retry to a deleted endpoint is 409', async () => {
+    await withApi(async (api) => {
+      const endpoint = await api.post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks', events: ['stock.adjusted'] });
+      await givenSku(api, 'CAP', { onHand: 1 });
+      const dispatcher = dispatcherFor(api);
+      await dispatcher.planAll();
+      await api.send('DELETE', `/v1/webhook-endpoints/${endpoint.body.id}`);
+      await dispatcher.runPass();
+      const [dead] = (await api.get('/v1/deliveries?status=dead')).body.data;
+
+      const retried = await api.post(`/v1/deliveries/${dead.id}/retry`);
+      const after = await api.get('/v1/deliveries?status=dead');
+
+      assert.equal(dead.endpoint_id, endpoint.body.id);
+      assert.match(dead.last_error, /was deleted/);
+      assertError(retried, 409, 'invalid_state');
+      assert.match(retried.body.error.message, new RegExp(`endpoint ${endpoint.body.id} was deleted`));
+      assert.match(retried.body.error.message, /POST \/v1\/webhook-endpoints/);
+      assert.deepEqual(after.body.data.map((row: any) => row.id), [dead.id]);
+    });
+  });
+
+  it('retry takes an empty JSON body', async () => {
+    await withApi(async (api) => {
+      await api.post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks', events: ['stock.adjusted'] });
+      await givenSku(api, 'CAP', { onHand: 1 });
+      await dispatcherFor(api, 1).runPass();
+      const [dead] = (await api.get('/v1/deliveries?status=dead')).body.data;
+
+      const retried = await api.post(`/v1/deliveries/${dead.id}/retry`, undefined, { rawBody: '', headers: { 'content-type': 'application/json' } });
+      const emptyOrder = await api.post('/v1/orders', undefined, { rawBody: '', headers: { 'content-type': 'application/json' } });
+
+      assert.equal(retried.status, 200, retried.text);
+      assert.equal(retried.body.status, 'pending');
+      assertInvalidField(emptyOrder, 'body');
+    });
+  });
+
   it('delivery list pages newest first', async () => {
     await withApi(async (api) => {
       await api.post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hooks', events: ['stock.adjusted'] });
@@ -222,6 +260,7 @@ describe(`webhook deliveries API (${testDatabase})`, () => {
       const times = rows.map((row) => row.created_at);
       assert.deepEqual(times, [...times].sort().reverse());
       assertInvalidField(bad, 'status');
+      assert.match(bad.body.error.message, /status must be one of pending, delivered, dead/);
     });
   });
 });

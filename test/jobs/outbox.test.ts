@@ -155,6 +155,7 @@ describe(`outbox retries and dead deliveries (${testDatabase})`, () => {
       assert.equal(row!.status, 'dead');
       assert.equal(row!.attempts, 1);
       assert.equal(row!.last_status, 410);
+      assert.match(row!.last_error!, /HTTP 410 Gone, which is treated as permanent/);
     } finally {
       await receiver.close();
       await t.close();

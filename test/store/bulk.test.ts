@@ -74,9 +74,9 @@ describe(`bulk writes (${testDatabase})`, () => {
   });
 
   it('updateByKey spans several statements', async () => {
-    // 450 keys take three statements of at most 200 rows; only A to D exist.
+    // 1,100 keys take three statements of at most 500 rows; only A to D exist.
     const rows = new Map<string, number[]>([['B', [1, 1]]]);
-    for (let index = 0; index < 449; index += 1) rows.set(`missing-${index}`, [1, 1]);
+    for (let index = 0; index < 1_099; index += 1) rows.set(`missing-${index}`, [1, 1]);
     await t.store.transaction((work) => updateByKey(work, { ...LEVELS, filters: { location: 'main' } }, rows));
 
     const level = await t.store.db.selectFrom('stock_levels').select(['on_hand', 'allocated']).where('sku', '=', 'B').executeTakeFirstOrThrow();

@@ -5,7 +5,7 @@ import { openingStock } from '../../domain/supplier.js';
 import type { StockPolicy } from '../../domain/types.js';
 import { upsertSku } from '../catalog.js';
 import { checkInvariants } from '../check.js';
-import { shipOrder } from '../ship-order.js';
+import { shipOrders } from '../ship-order.js';
 import { adjustStock } from '../stock.js';
 import { dayOf, type History, type HistoryEvent, type HistoryOrder } from './history.js';
 import { LineBook, type OpenLine } from './line-book.js';
@@ -242,10 +242,12 @@ class ReplaySession {
         const allocations = await work.db.selectFrom('line_allocations').select(['line_id', 'quantity']).where('quantity', '>', 0).execute();
         this.book.syncAllocations(allocations, addBusinessDays(this.calendar, day, this.settings.handlingDays));
 
-        for (const shipment of this.book.dueShipments(day)) {
-          await shipOrder(work, shipment.orderId, {
-            lines: shipment.lines.map(({ line, quantity }) => ({ lineId: line.id, quantity })),
-          });
+        const due = this.book.dueShipments(day);
+        await shipOrders(
+          work,
+          due.map((shipment) => ({ orderId: shipment.orderId, lines: shipment.lines.map(({ line, quantity }) => ({ lineId: line.id, quantity })) })),
+        );
+        for (const shipment of due) {
           for (const { line, quantity } of shipment.lines) {
             if (this.book.noteShipped(line, quantity, day)) closed.push(line);
           }

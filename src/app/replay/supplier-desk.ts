@@ -1,6 +1,6 @@
 import { decideReorder, drawDelivery, seededRandom, type Delivery, type DeliveryRates } from '../../domain/supplier.js';
 import type { Work } from '../../store/store.js';
-import { closePurchaseOrder, createPurchaseOrder, receive, redatePurchaseOrder } from '../purchase-orders.js';
+import { closePurchaseOrder, createPurchaseOrders, receiveAll, redatePurchaseOrder } from '../purchase-orders.js';
 import type { RunMetrics } from './metrics.js';
 
 export interface SupplierSettings {
@@ -69,11 +69,15 @@ export class SupplierDesk {
     return count;
   }
 
-  /** Handles the deliveries due on `day`: late ones are re-dated, the others received. */
+  /**
+   * Handles the deliveries due on `day`: late ones are re-dated, the others
+   * received together, and short ones then closed.
+   */
   async deliver(work: Work, day: string): Promise<void> {
     const plans = this.calendar.get(day) ?? [];
     this.calendar.delete(day);
 
+    const arrived: PlannedDelivery[] = [];
     for (const plan of plans) {
       const { delivery } = plan;
       if (delivery.lateDays > 0 && !plan.redated) {
@@ -83,10 +87,19 @@ export class SupplierDesk {
         this.schedule(delivery.arrivalDate, plan);
         continue;
       }
+      arrived.push(plan);
+    }
 
-      if (delivery.quantity > 0) await receive(work, plan.purchaseOrderId, [{ sku: plan.sku, quantity: delivery.quantity }]);
-      this.metrics.purchasing.receivedUnits += delivery.quantity;
-      if (delivery.short) {
+    // Receipts and closes of different purchase orders do not affect each
+    // other, so receiving every delivery first gives what one by one would.
+    const receipts = arrived
+      .filter((plan) => plan.delivery.quantity > 0)
+      .map((plan) => ({ purchaseOrderId: plan.purchaseOrderId, lines: [{ sku: plan.sku, quantity: plan.delivery.quantity }] }));
+    await receiveAll(work, receipts);
+
+    for (const plan of arrived) {
+      this.metrics.purchasing.receivedUnits += plan.delivery.quantity;
+      if (plan.delivery.short) {
         await closePurchaseOrder(work, plan.purchaseOrderId);
         this.metrics.purchasing.short += 1;
         this.toReview.add(plan.sku);
@@ -97,13 +110,13 @@ export class SupplierDesk {
   /**
    * Reviews every SKU with demand or a short delivery since the last
    * review, against its stock position in the database, and issues the
-   * purchase orders needed. Returns how many it issued.
+   * purchase orders needed with one call. Returns how many it issued.
    */
   async review(work: Work, day: string): Promise<number> {
     const codes = [...this.toReview].sort();
     this.toReview.clear();
 
-    let issued = 0;
+    const decisions: { sku: string; quantity: number; expectedDate: string }[] = [];
     for (let start = 0; start < codes.length; start += READ_CHUNK) {
       const chunk = codes.slice(start, start + READ_CHUNK);
       const positions = await readPositions(work, chunk);
@@ -120,25 +133,23 @@ export class SupplierDesk {
           reviewDays: this.settings.reviewDays,
           today: day,
         });
-        if (!decision) continue;
-
-        const purchaseOrderId = await createPurchaseOrder(work, {
-          reference: `replay-${day}-${sku}`,
-          expectedDate: decision.expectedDate,
-          lines: [{ sku, quantity: decision.quantity }],
-        });
-        const delivery = drawDelivery(
-          this.random,
-          { quantity: decision.quantity, expectedDate: decision.expectedDate, leadTimeDays: this.settings.leadTimeDays },
-          this.settings.rates,
-        );
-        this.schedule(decision.expectedDate, { purchaseOrderId, sku, delivery, redated: false });
-        this.metrics.purchasing.orders += 1;
-        this.metrics.purchasing.units += decision.quantity;
-        issued += 1;
+        if (decision) decisions.push({ sku, quantity: decision.quantity, expectedDate: decision.expectedDate });
       }
     }
-    return issued;
+
+    // Each review reads only its own SKU's position, so issuing the orders
+    // after every decision gives the orders that issuing each at once would.
+    const ids = await createPurchaseOrders(
+      work,
+      decisions.map(({ sku, quantity, expectedDate }) => ({ reference: `replay-${day}-${sku}`, expectedDate, lines: [{ sku, quantity }] })),
+    );
+    decisions.forEach(({ sku, quantity, expectedDate }, index) => {
+      const delivery = drawDelivery(this.random, { quantity, expectedDate, leadTimeDays: this.settings.leadTimeDays }, this.settings.rates);
+      this.schedule(expectedDate, { purchaseOrderId: ids[index]!, sku, delivery, redated: false });
+      this.metrics.purchasing.orders += 1;
+      this.metrics.purchasing.units += quantity;
+    });
+    return decisions.length;
   }
 
   /** Returns the SKU's daily demand from its first sale to `day`, at most the last `historyDays` days. */

@@ -1,10 +1,12 @@
 import type { FastifyReply } from 'fastify';
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { readSubscription, subscribe, unsubscribe, type SubscriptionView } from '../../app/back-in-stock.js';
 import { verifyToken, type TokenCheck } from '../../app/signed-tokens.js';
+import type { Database } from '../../store/schema.js';
 import type { App, RouteContext } from '../app.js';
 import { write } from '../idempotent.js';
-import { errorBody, skuCode } from '../schemas.js';
+import { emailAddress, errorBody, skuCode } from '../schemas.js';
 
 const subscriptionView = z.object({
   id: z.string(),
@@ -47,7 +49,7 @@ function registerSubscriptionRoute(app: App, { store, publicRateLimit }: RouteCo
         body: z
           .object({
             sku: skuCode,
-            email: z.email('must be an e-mail address such as a@example.com').max(254, 'must be at most 254 characters'),
+            email: emailAddress.describe('An e-mail address such as a@example.com; stored trimmed and in lower case'),
           })
           .strict(),
         response: { 200: subscriptionView, 201: subscriptionView, 400: errorBody, 404: errorBody, 409: errorBody, 429: errorBody },
@@ -85,13 +87,14 @@ function registerUnsubscribeRoutes(app: App, { store, publicRateLimit, customerL
       if (!result.ok) return sendInvalidLink(reply, result.reason);
 
       const subscription = await readSubscription(store.db, result.claims.id);
-      if (subscription.status === 'unsubscribed') return sendPage(reply, 200, 'Unsubscribed', unsubscribedText(subscription));
+      const product = await productName(store.db, subscription.sku);
+      if (subscription.status === 'unsubscribed') return sendPage(reply, 200, 'Unsubscribed', unsubscribedText(subscription, product));
       const action = `/c/unsubscribe/${encodeURIComponent(request.params.token)}`;
       return sendPage(
         reply,
         200,
         'Unsubscribe',
-        `<p>Stop back-in-stock alerts for ${escapeHtml(subscription.sku)} to ${escapeHtml(subscription.email)}?</p>
+        `<p>Stop back-in-stock alerts for ${escapeHtml(product)} to ${escapeHtml(subscription.email)}?</p>
 <form method="post" action="${escapeHtml(action)}"><button type="submit">Unsubscribe</button></form>`,
       );
     },
@@ -106,13 +109,19 @@ function registerUnsubscribeRoutes(app: App, { store, publicRateLimit, customerL
 
       const subscription = await store.transaction((work) => unsubscribe(work, result.claims.id));
       request.log.info({ subscriptionId: subscription.id, sku: subscription.sku }, 'back-in-stock subscription unsubscribed');
-      return sendPage(reply, 200, 'Unsubscribed', unsubscribedText(subscription));
+      return sendPage(reply, 200, 'Unsubscribed', unsubscribedText(subscription, await productName(store.db, subscription.sku)));
     },
   );
 }
 
-function unsubscribedText(subscription: SubscriptionView): string {
-  return `<p>${escapeHtml(subscription.email)} will get no more back-in-stock alerts for ${escapeHtml(subscription.sku)}.</p>`;
+function unsubscribedText(subscription: SubscriptionView, product: string): string {
+  return `<p>${escapeHtml(subscription.email)} will get no more back-in-stock alerts for ${escapeHtml(product)}.</p>`;
+}
+
+/** Returns the SKU's name, as the alert e-mail writes it, or its code when the name is empty. */
+async function productName(db: Kysely<Database>, sku: string): Promise<string> {
+  const row = await db.selectFrom('skus').select('name').where('code', '=', sku).executeTakeFirst();
+  return row?.name || sku;
 }
 
 /** Sends 410 for an expired link, because it was valid once, and 404 for any other failure, so a forged token learns nothing. */

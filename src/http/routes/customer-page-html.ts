@@ -1,5 +1,6 @@
 import type { CustomerPage, PageNotice } from '../../app/customer-self-service.js';
 import type { OrderLineView } from '../../app/read-models.js';
+import { formatDate } from '../../domain/messages.js';
 
 /**
  * HTML of the customer's order page. Every value from the database or the
@@ -32,8 +33,9 @@ export function renderOrderPage(page: CustomerPage, options: PageOptions): strin
   const parts = [
     options.message ? `<p role="status"><strong>${escapeHtml(options.message)}</strong></p>` : '',
     `<p>Placed on ${dateText(order.placed_at.slice(0, 10), locale)}. Status: ${escapeHtml(STATUS_LABELS[order.status] ?? order.status)}.</p>`,
-    linesTable(lines, page.names, locale),
+    linesTable(lines, page, locale),
     ...page.notices.map((notice) => noticeSection(notice, page.names, options.actionBase, locale)),
+    cancelSection(page, options.actionBase),
     order.payment.refunded > 0 ? `<p>Refunded so far: ${escapeHtml(money(order.payment.refunded, order.currency, locale))}.</p>` : '',
   ];
   return document(`Your order ${reference}`, parts.filter((part) => part !== '').join('\n'));
@@ -44,25 +46,57 @@ export function renderInvalidLink(): string {
   return document('Link not valid', '<p>This link is not valid or has expired. Open the link in the most recent e-mail about your order.</p>');
 }
 
-function linesTable(lines: OrderLineView[], names: Map<string, string>, locale: string): string {
+function linesTable(lines: OrderLineView[], page: CustomerPage, locale: string): string {
   const rows = lines.map((line) => {
-    const name = names.get(line.sku) || line.sku;
+    const name = page.names.get(line.sku) || line.sku;
     const cells = [
       escapeHtml(name),
       String(line.quantity),
       escapeHtml(STATUS_LABELS[line.status] ?? line.status) + unitCounts(line),
-      line.promised_ship_date === null ? 'Not stated' : dateText(line.promised_ship_date, locale),
+      shipsByCell(line, page, locale),
       line.estimated_ship_date === null ? 'Not known yet' : dateText(line.estimated_ship_date, locale),
     ];
     return `<tr>${cells.map((cell, index) => (index === 0 ? `<th scope="row">${cell}</th>` : `<td>${cell}</td>`)).join('')}</tr>`;
   });
   return `<table>
 <caption>Items</caption>
-<thead><tr><th scope="col">Item</th><th scope="col">Quantity</th><th scope="col">State</th><th scope="col">Promised to ship by</th><th scope="col">Now expected to ship by</th></tr></thead>
+<thead><tr><th scope="col">Item</th><th scope="col">Quantity</th><th scope="col">State</th><th scope="col">Ships by</th><th scope="col">Now expected to ship by</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
 </table>`;
+}
+
+/** Shows the date in force: an accepted revised date, none after accepting a delay without one, else the first promise. */
+function shipsByCell(line: OrderLineView, page: CustomerPage, locale: string): string {
+  if (page.indefiniteLineIds.has(line.id)) return 'No date yet (you accepted the delay; it ships when stock arrives)';
+  const accepted = page.acceptedDates.get(line.id);
+  if (accepted !== undefined) return `${dateText(accepted, locale)} (new date you accepted)`;
+  return line.promised_ship_date === null ? 'Not stated' : dateText(line.promised_ship_date, locale);
+}
+
+/**
+ * Offers one form per line with units waiting for stock. Under
+ * `ship_complete` every unshipped unit waits, since the order ships whole.
+ */
+function cancelSection(page: CustomerPage, actionBase: string): string {
+  if (page.cancellable.length === 0) return '';
+  const intro =
+    page.order.ship_policy === 'ship_complete'
+      ? 'Your order ships in one parcel once every item is in stock. You can cancel items that have not shipped at any time, for a full refund.'
+      : 'You can cancel items that wait for stock at any time, for a full refund. Items already in stock ship as usual.';
+  const forms = page.cancellable.map((line) => {
+    const name = page.names.get(line.sku) || line.sku;
+    return `<form method="post" action="${escapeHtml(`${actionBase}/cancel-items`)}">
+<input type="hidden" name="line_id" value="${escapeHtml(line.lineId)}">
+<button type="submit">${escapeHtml(`Cancel ${line.units} × ${name} not yet shipped`)}</button>
+</form>`;
+  });
+  return `<section aria-labelledby="cancel-items">
+<h2 id="cancel-items">Cancel items not yet shipped</h2>
+<p>${escapeHtml(intro)}</p>
+${forms.join('\n')}
+</section>`;
 }
 
 function unitCounts(line: OrderLineView): string {
@@ -121,11 +155,14 @@ function dateText(date: string, locale: string): string {
   return `<time datetime="${escapeHtml(date)}">${escapeHtml(plainDate(date, locale))}</time>`;
 }
 
-/** Formats a `YYYY-MM-DD` date in the customer's locale; the date is shown as is when it cannot be parsed. */
+/**
+ * Formats a `YYYY-MM-DD` date with `formatDate`, like the e-mail about the
+ * order, so a locale gets one format in both. A date that cannot be parsed
+ * is shown as is.
+ */
 function plainDate(date: string, locale: string): string {
-  const instant = new Date(`${date}T00:00:00Z`);
-  if (Number.isNaN(instant.getTime())) return date;
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(instant);
+  if (Number.isNaN(new Date(`${date}T00:00:00Z`).getTime())) return date;
+  return formatDate(date, locale);
 }
 
 function money(minorUnits: number, currency: string, locale: string): string {

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import {
-  acceptDelay, cancelDelayedItems, orderOfToken, readCustomerPage, type AnswerOutcome,
+  acceptDelay, cancelDelayedItems, cancelWaitingUnits, orderOfToken, readCustomerPage, type AnswerOutcome, type LineCancelOutcome,
 } from '../../app/customer-self-service.js';
 import type { Store } from '../../store/store.js';
 import type { App, RouteContext } from '../app.js';
@@ -13,10 +13,11 @@ const htmlPage = z.string().describe('An HTML page');
 const FORM_BODY_LIMIT = 4096;
 
 /**
- * Registers the customer's order page behind a signed link (`/c/{token}`, token kind
- * `order`): each line's state and dates, and each open delay notice with a
- * form to accept the new date and one to cancel the delayed units for a
- * refund. The forms post back and get the page again with what changed.
+ * Registers the customer's order page behind a signed link (`/c/{token}`,
+ * token kind `order`). It shows each line's state and dates, and each open
+ * delay notice with a form to accept the new date and one to cancel the
+ * delayed units for a refund. A form per line cancels its units not yet
+ * shipped. The forms post back and get the page again with what changed.
  * Every link that opens no order gets the same 404 page.
  */
 export function registerCustomerPageRoutes(app: App, context: RouteContext): void {
@@ -70,11 +71,51 @@ function registerPageRoutes(app: App, { store, publicRateLimit, customerLinks }:
       },
     );
   }
+
+  app.post(
+    '/c/:token/cancel-items',
+    { config: routeConfig, schema: schema('Cancel the units of a line that have not shipped, for a refund') },
+    async (request, reply) => {
+      const orderId = await orderOf(request.params.token);
+      if (orderId === null) return sendHtml(reply, 404, renderInvalidLink());
+
+      const lineId = formFieldOf(request.body, 'line_id');
+      if (lineId === null) {
+        return sendOrderPage(reply, store, orderId, actionBase(request.params.token), 400, 'Choose an item on this page and use its button.');
+      }
+      const outcome = await store.transaction((work) => cancelWaitingUnits(work, orderId, lineId));
+      logLineCancel(request.log, orderId, outcome);
+      return sendOrderPage(reply, store, orderId, actionBase(request.params.token), 200, lineCancelMessage(outcome));
+    },
+  );
 }
 
 function noticeIdOf(body: unknown): string | null {
-  const value = (body as Record<string, unknown> | undefined)?.notice_id;
+  return formFieldOf(body, 'notice_id');
+}
+
+/** Returns a form field that contains an id of 1 to 64 characters, else null. */
+function formFieldOf(body: unknown, field: string): string | null {
+  const value = (body as Record<string, unknown> | undefined)?.[field];
   return typeof value === 'string' && value.length > 0 && value.length <= 64 ? value : null;
+}
+
+function lineCancelMessage(outcome: LineCancelOutcome): string {
+  if (outcome.kind === 'nothing_to_cancel') return 'Nothing changed: these items have no units left that wait to ship.';
+  return outcome.refund.amount > 0
+    ? 'The items not yet shipped are cancelled, and a full refund is on its way.'
+    : 'The items not yet shipped are cancelled; nothing was paid for them, so there is nothing to refund.';
+}
+
+function logLineCancel(log: FastifyBaseLogger, orderId: string, outcome: LineCancelOutcome): void {
+  if (outcome.kind === 'nothing_to_cancel') {
+    log.info({ orderId, lineId: outcome.lineId }, 'customer cancel not applied: no units of the line wait to ship');
+    return;
+  }
+  log.info(
+    { orderId, lineId: outcome.lineId, units: outcome.units, refund: outcome.refund.amount, resolvedNotices: outcome.resolvedNotices },
+    'customer cancelled items not yet shipped',
+  );
 }
 
 function messageOf(outcome: AnswerOutcome): string {

@@ -7,7 +7,7 @@ import type { App, RouteContext } from '../app.js';
 import { write } from '../idempotent.js';
 import { decodeCursor, isTextPair, page } from '../pagination.js';
 import {
-  captureMode, country, currency, errorBody, listOf, listQuery, locationCode, MAX_LINES, quantity, resourceId, shipPolicy, skuCode, text, unitPrice,
+  captureMode, country, currency, emailAddress, errorBody, listOf, listQuery, locationCode, MAX_LINES, quantity, resourceId, shipPolicy, skuCode, text, unitPrice,
 } from '../schemas.js';
 import { notOrderable } from './availability.js';
 
@@ -18,7 +18,7 @@ export const orderBody = z
     external_id: text(255).nullable().optional(),
     customer: z
       .object({
-        email: z.email('must be an e-mail address such as a@example.com').max(254),
+        email: emailAddress,
         name: text(200).optional(),
         locale: text(35).optional(),
       })
@@ -48,6 +48,12 @@ const lineView = z.object({
   returned: z.number(),
   status: z.enum(LINE_STATUSES),
   promised_ship_date: z.string().nullable().describe('The first ship-by date told for this line'),
+  ship_by_date: z
+    .string()
+    .nullable()
+    .describe(
+      'The date in force: the revised date accepted after a delay notice (by the customer or by silence), else promised_ship_date; null with neither, or after the customer accepted a delay that gave no date',
+    ),
   estimated_ship_date: z.string().nullable().describe('The current estimate; later than the promise means a delay'),
   ship_date_basis: z.enum(['stock', 'inbound', 'restock_date', 'lead_time', 'release_date', 'unknown']).nullable(),
   queue_position: z.number().nullable(),
@@ -119,7 +125,7 @@ export function registerOrderRoutes(app: App, { store, metrics }: RouteContext):
       schema: {
         tags: ['orders'],
         summary: 'List orders, newest first, by status, SKU or customer e-mail',
-        querystring: z.object({ status: z.enum(LINE_STATUSES).optional(), sku: skuCode.optional(), email: text(254).optional(), ...listQuery }),
+        querystring: z.object({ status: z.enum(LINE_STATUSES, { error: `must be one of ${LINE_STATUSES.join(', ')}` }).optional(), sku: skuCode.optional(), email: text(254).optional(), ...listQuery }),
         response: { 200: listOf(orderView) },
       },
     },

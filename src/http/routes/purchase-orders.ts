@@ -6,6 +6,8 @@ import { write } from '../idempotent.js';
 import { decodeCursor, isText, page } from '../pagination.js';
 import { calendarDate, errorBody, listOf, listQuery, locationCode, MAX_LINES, quantity, resourceId, skuCode, text } from '../schemas.js';
 
+const PURCHASE_ORDER_STATUSES = ['open', 'partially_received', 'received', 'closed'] as const;
+
 const poLine = z.object({ sku: skuCode, quantity }).strict();
 
 export const createBody = z
@@ -22,7 +24,7 @@ const poView = z.object({
   reference: z.string(),
   location: z.string(),
   expected_date: z.string(),
-  status: z.enum(['open', 'partially_received', 'received', 'closed']),
+  status: z.enum(PURCHASE_ORDER_STATUSES),
   created_at: z.string(),
   lines: z.array(z.object({ sku: z.string(), quantity: z.number(), received: z.number() })),
 });
@@ -76,7 +78,7 @@ export function registerPurchaseOrderRoutes(app: App, { store }: RouteContext): 
       schema: {
         tags: ['purchase orders'],
         summary: 'List purchase orders, newest first',
-        querystring: z.object({ status: z.enum(['open', 'partially_received', 'received', 'closed']).optional(), ...listQuery }),
+        querystring: z.object({ status: z.enum(PURCHASE_ORDER_STATUSES, { error: `must be one of ${PURCHASE_ORDER_STATUSES.join(', ')}` }).optional(), ...listQuery }),
         response: { 200: listOf(poView) },
       },
     },

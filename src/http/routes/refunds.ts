@@ -26,7 +26,10 @@ const completeBody = z
   .strict();
 
 const listQuerystring = z.object({
-  status: z.enum(['requested', 'completed']).optional(),
+  status: z
+    .enum(['requested', 'completed'], { error: 'must be one of requested, completed' })
+    .optional()
+    .describe('Only refunds in this state: requested (not yet paid back) or completed'),
   overdue: z
     .enum(['true', 'false'], { error: 'must be true or false' })
     .optional()

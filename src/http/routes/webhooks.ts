@@ -60,6 +60,20 @@ const deliveryView = z.object({
 
 const idParams = z.object({ id: resourceId });
 
+const deliveryQuery = z.object({
+  status: z
+    .enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` })
+    .optional()
+    .describe('Only deliveries in this state: pending (waiting for an attempt), delivered, or dead (needs an operator)'),
+  ...listQuery,
+});
+
+const CREATE_DESCRIPTION = `The response carries the endpoint's signing secret, shown only this once.
+
+Each delivery is a POST of one event as JSON: \`{ "id", "type", "created_at", "order_id", "line_id", "sku", "data" }\`, where \`id\` is the event id and \`data\` the event's fields. Its headers are \`Content-Type: application/json\`, \`Restock-Event-Id\` (the event id) and \`Restock-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256>\`, the HMAC computed with the secret over \`<t>.<raw body>\`.
+
+A 2xx response within 10 seconds acknowledges a delivery. 410 Gone stops it for good. Any other status, a timeout or a network error is retried with backoff, up to 10 attempts. Redirects are not followed. Delivery is at least once and in no guaranteed order, so deduplicate by \`id\`.`;
+
 /** Webhook endpoints, their delivery log, and the operator's view of every outbox delivery. */
 export function registerWebhookRoutes(app: App, context: RouteContext): void {
   registerEndpointRoutes(app, context);
@@ -73,6 +87,7 @@ function registerEndpointRoutes(app: App, { store }: RouteContext): void {
       schema: {
         tags: ['webhooks'],
         summary: 'Register a webhook endpoint; the response carries its signing secret, shown only this once',
+        description: CREATE_DESCRIPTION,
         body: createBody,
         response: { 201: endpointView.extend({ secret: z.string() }), 400: errorBody },
       },
@@ -120,7 +135,9 @@ function registerEndpointRoutes(app: App, { store }: RouteContext): void {
     {
       schema: {
         tags: ['webhooks'],
-        summary: 'Delete (deactivate) a webhook endpoint; its pending deliveries are dropped and its log kept',
+        summary: 'Delete (deactivate) a webhook endpoint; its pending deliveries go dead when their turn comes, and its log is kept',
+        description:
+          'The endpoint gets no new deliveries. A pending delivery to it is not sent: it is marked dead at its next attempt, and a retry of it is 409 invalid_state.',
         params: idParams,
         response: { 200: endpointView, 404: errorBody },
       },
@@ -135,8 +152,8 @@ function registerEndpointRoutes(app: App, { store }: RouteContext): void {
         tags: ['webhooks'],
         summary: "Read an endpoint's delivery log, newest first",
         params: idParams,
-        querystring: z.object({ status: z.enum(DELIVERY_STATUSES).optional(), ...listQuery }),
-        response: { 200: listOf(deliveryView), 404: errorBody },
+        querystring: deliveryQuery,
+        response: { 200: listOf(deliveryView), 400: errorBody, 404: errorBody },
       },
     },
     async (request) => {
@@ -156,8 +173,8 @@ function registerDeliveryRoutes(app: App, { store }: RouteContext): void {
       schema: {
         tags: ['webhooks'],
         summary: 'List outbox deliveries (webhook and e-mail), newest first; status=dead lists those that need an operator',
-        querystring: z.object({ status: z.enum(DELIVERY_STATUSES).optional(), ...listQuery }),
-        response: { 200: listOf(deliveryView) },
+        querystring: deliveryQuery,
+        response: { 200: listOf(deliveryView), 400: errorBody },
       },
     },
     async (request) => {
@@ -174,6 +191,8 @@ function registerDeliveryRoutes(app: App, { store }: RouteContext): void {
       schema: {
         tags: ['webhooks'],
         summary: 'Put a dead delivery back in the queue, due now, with its attempts kept',
+        description:
+          'Takes no body. 409 invalid_state when the delivery is pending or delivered, or when it goes to a webhook endpoint that was deleted.',
         params: idParams,
         response: { 200: deliveryView, 404: errorBody, 409: errorBody },
       },

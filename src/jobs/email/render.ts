@@ -18,10 +18,10 @@ import {
   outOfStockMail,
   shipmentMail,
   unitsAllocatedMail,
-  type AllocatedItem,
   type DelayNotice,
   type ItemState,
   type OrderHeader,
+  type ReservedItem,
 } from './templates.js';
 import { allocationsToTell, cancellationIn, shipmentEvents, transactionEvents } from './triggers.js';
 
@@ -112,13 +112,16 @@ async function renderUnitsAllocated(input: RenderInput) {
   const components = new Set(order.lines.filter((line) => line.kit_line_id !== null).map((line) => line.id));
   const allocations = allocationsToTell(await transactionEvents(input.db, input.event), components);
 
-  const items: AllocatedItem[] = [];
+  const reserved: ReservedItem[] = [];
   for (const line of topLines(order)) {
-    const reserved = allocations.filter((e) => e.lineId === line.id).reduce((sum, e) => sum + numberIn(e, 'quantity'), 0);
-    if (reserved > 0) items.push({ ...itemState(line, names), reserved });
+    const quantity = allocations.filter((e) => e.lineId === line.id).reduce((sum, e) => sum + numberIn(e, 'quantity'), 0);
+    if (quantity > 0) reserved.push({ name: nameOf(line.sku, names), quantity });
   }
-  if (items.length === 0) throw new PermanentMailError(`Event ${input.event.id} allocated no backordered line of order ${header.reference}.`);
-  return { content: unitsAllocatedMail(header, items) };
+  if (reserved.length === 0) throw new PermanentMailError(`Event ${input.event.id} allocated no backordered line of order ${header.reference}.`);
+  const waiting = topLines(order)
+    .filter((line) => line.backordered > 0)
+    .map((line) => itemState(line, names));
+  return { content: unitsAllocatedMail(header, reserved, waiting) };
 }
 
 async function renderShipment(input: RenderInput) {

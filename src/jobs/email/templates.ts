@@ -22,8 +22,9 @@ export interface ItemState {
   estimatedShipDate: string | null;
 }
 
+/** Writes the order confirmation. Its subject counts the backordered units, not the lines, so 2 units of one line are "2 items". */
 export function orderConfirmationMail(order: OrderHeader, items: ItemState[], charged: number): MailContent {
-  const waiting = items.filter((item) => item.backordered > 0).length;
+  const waiting = items.reduce((sum, item) => sum + item.backordered, 0);
   const subject =
     waiting > 0
       ? `Your order ${order.reference}: ${waiting} ${waiting === 1 ? 'item is' : 'items are'} on backorder`
@@ -39,26 +40,29 @@ export function orderConfirmationMail(order: OrderHeader, items: ItemState[], ch
   return composeMail(subject, blocks, order.locale);
 }
 
-/** An item that got stock. `reserved` counts the units just allocated, and the other fields give the line's state after that. */
-export interface AllocatedItem extends ItemState {
-  reserved: number;
+/** Units of one line that just got stock. */
+export interface ReservedItem {
+  name: string;
+  quantity: number;
 }
 
-export function unitsAllocatedMail(order: OrderHeader, items: AllocatedItem[]): MailContent {
+/**
+ * Writes the message sent when backordered units get stock: the units just
+ * reserved, then every line of the order that still waits, with its estimate.
+ */
+export function unitsAllocatedMail(order: OrderHeader, reserved: ReservedItem[], waiting: ItemState[]): MailContent {
   const subject = `Your order ${order.reference}: backordered items are now reserved for you`;
   const blocks: Block[] = [
     greeting(order),
     paragraph(`Stock has arrived for items of your order ${order.reference} that were on backorder. These units are now reserved for you and will ship soon:`),
-    list(items.map((item) => allocatedLine(item, order.locale))),
-    ...selfService(order, 'You can follow your order on its page:'),
+    list(reserved.map((item) => units(item.quantity, item.name))),
   ];
+  if (waiting.length > 0) {
+    blocks.push(paragraph('Still on backorder:'));
+    blocks.push(list(waiting.map((item) => `${units(item.backordered, item.name)}: ${shipsBy(item.estimatedShipDate, order.locale)}`)));
+  }
+  blocks.push(...selfService(order, 'You can follow your order on its page:'));
   return composeMail(subject, blocks, order.locale);
-}
-
-function allocatedLine(item: AllocatedItem, locale: string): string {
-  const reserved = `${units(item.reserved, item.name)} reserved`;
-  if (item.backordered === 0) return reserved;
-  return `${reserved}, ${item.backordered} still on backorder and ${shipsBy(item.estimatedShipDate, locale)}`;
 }
 
 export interface ShipmentDetails {

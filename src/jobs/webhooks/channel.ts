@@ -58,7 +58,7 @@ export function webhookChannel(options: WebhookChannelOptions = {}): Channel {
         .where('id', '=', delivery.endpointId ?? '')
         .executeTakeFirst();
       if (!endpoint || endpoint.active !== 1) {
-        return { ok: false, permanent: true, error: `Webhook endpoint ${delivery.endpointId} was deleted; the delivery is dropped.` };
+        return { ok: false, permanent: true, error: `Webhook endpoint ${delivery.endpointId} was deleted, so the delivery is not sent.` };
       }
       return post(endpoint, event, clock(), timeoutMillis);
     },
@@ -98,8 +98,12 @@ async function post(endpoint: Selectable<WebhookEndpointTable>, event: OutboxEve
   await response.arrayBuffer().catch(() => undefined);
 
   if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
-  const error = `${shownUrl} answered HTTP ${response.status}; a 2xx status acknowledges a delivery.`;
-  return { ok: false, status: response.status, error, permanent: response.status === 410 };
+  if (response.status === 410) {
+    const error = `${shownUrl} answered HTTP 410 Gone, which is treated as permanent, so the delivery is not retried.`;
+    return { ok: false, status: 410, error, permanent: true };
+  }
+  const error = `${shownUrl} answered HTTP ${response.status}; only a 2xx status acknowledges a delivery.`;
+  return { ok: false, status: response.status, error };
 }
 
 function describeFetchError(error: unknown, url: string, timeoutMillis: number): string {
