@@ -177,7 +177,8 @@ export async function receiveAll(work: Work, receipts: readonly ReceiptInput[]):
         location: plan.po.location,
         status: plan.status,
         lines: plan.lines,
-        allocated: results[index]!.allocations,
+        // Event data is snake_case like every other payload and the receipt's HTTP response.
+        allocated: results[index]!.allocations.map((a) => ({ order_id: a.orderId, line_id: a.lineId, quantity: a.quantity })),
       },
     });
   });

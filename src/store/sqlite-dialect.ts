@@ -90,8 +90,21 @@ class ImmediateSqliteDriver implements Driver {
   }
 }
 
+/**
+ * A prepared statement with the names of its result columns when it returns
+ * rows. Such a statement returns rows as arrays (`raw` mode), which are
+ * turned into objects here. better-sqlite3 builds an object row about twice
+ * as slowly as an array row (measured with better-sqlite3 12 on rows of 14
+ * columns), so assigning the values in JavaScript is faster overall.
+ */
+interface CachedStatement {
+  statement: BetterSqlite3.Statement;
+  columns: string[] | null;
+  lastUse: number;
+}
+
 class CachingSqliteConnection implements DatabaseConnection {
-  private readonly statements = new Map<string, { statement: BetterSqlite3.Statement; lastUse: number }>();
+  private readonly statements = new Map<string, CachedStatement>();
   private uses = 0;
 
   constructor(
@@ -100,11 +113,11 @@ class CachingSqliteConnection implements DatabaseConnection {
   ) {}
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.prepare(compiledQuery.sql);
+    const { statement, columns } = this.prepare(compiledQuery.sql);
     const parameters = compiledQuery.parameters as unknown[];
 
-    if (statement.reader) {
-      const rows = statement.all(parameters) as R[];
+    if (columns) {
+      const rows = toObjects<R>(statement.all(parameters) as unknown[][], columns);
       this.counter?.record(compiledQuery.sql, rows.length, 0);
       return { rows };
     }
@@ -129,18 +142,24 @@ class CachingSqliteConnection implements DatabaseConnection {
    * A full cache drops its least recently used statement, so multi-row
    * statements of many sizes cannot push out the hot ones.
    */
-  private prepare(text: string): BetterSqlite3.Statement {
+  private prepare(text: string): CachedStatement {
     this.uses += 1;
     const cached = this.statements.get(text);
     if (cached) {
       cached.lastUse = this.uses;
-      return cached.statement;
+      return cached;
     }
 
     const statement = this.database.prepare(text);
+    let columns: string[] | null = null;
+    if (statement.reader) {
+      statement.raw(true);
+      columns = statement.columns().map((column) => column.name);
+    }
+    const entry = { statement, columns, lastUse: this.uses };
     if (this.statements.size >= STATEMENT_CACHE_SIZE) this.dropLeastRecentlyUsed();
-    this.statements.set(text, { statement, lastUse: this.uses });
-    return statement;
+    this.statements.set(text, entry);
+    return entry;
   }
 
   // A scan of the cache on each miss keeps a hit down to one map lookup.
@@ -155,4 +174,16 @@ class CachingSqliteConnection implements DatabaseConnection {
     }
     if (oldest !== undefined) this.statements.delete(oldest);
   }
+}
+
+/** Turns array rows into objects keyed by column name; a later column of the same name wins, as in better-sqlite3's own objects. */
+function toObjects<R>(rows: unknown[][], columns: readonly string[]): R[] {
+  const objects = new Array<R>(rows.length);
+  for (let index = 0; index < rows.length; index += 1) {
+    const row = rows[index]!;
+    const object: Record<string, unknown> = {};
+    for (let column = 0; column < columns.length; column += 1) object[columns[column]!] = row[column];
+    objects[index] = object as R;
+  }
+  return objects;
 }

@@ -6,6 +6,8 @@ import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { newId } from './ids.js';
 import { insertRows, updateByKey, type BulkUpdate } from './bulk.js';
+// The one call from the store into the app layer: every transaction that moves stock must run the stock
+// alerts, so they hang on the flush that every transaction passes through rather than on each use case.
 import { reactToStockMovements } from '../app/stock-alerts.js';
 
 export interface MovementInput {

@@ -954,6 +954,9 @@ describe(`events (${testDatabase})`, () => {
       assert.deepEqual(await since(), ['line.cancelled', 'refund.requested']);
 
       const events = await eventsAfter(t.store, 0);
+      const received = events.find((e) => e.type === 'purchase_order.received');
+      assert.deepEqual(received?.data.allocated, [{ order_id: waiting.id, line_id: waiting.lines[0]!.id, quantity: 1 }]);
+      assert.deepEqual(received?.data.lines, [{ sku: 'E1', quantity: 1 }]);
       const placed = events.find((e) => e.type === 'order.placed' && e.order_id === waiting.id);
       assert.deepEqual(placed?.data, { external_id: null, status: 'backordered', captured: 2000, currency: 'USD' });
       await assertInvariants(t.store);

@@ -25,7 +25,7 @@ describe(`bulk writes (${testDatabase})`, () => {
   });
 
   it('insertRows writes rows in several statements', async () => {
-    // 2,500 rows of 7 columns take three statements of at most 1,000 rows.
+    // 2,500 rows of 7 columns take statements of 1,024, 1,024, 256, 128, 64 and 4 rows.
     const rows = Array.from({ length: 2_500 }, (_, index) => ({
       id: `evt_bulk_${String(index).padStart(5, '0')}`,
       type: 'bulk.test',
@@ -81,6 +81,31 @@ describe(`bulk writes (${testDatabase})`, () => {
 
     const level = await t.store.db.selectFrom('stock_levels').select(['on_hand', 'allocated']).where('sku', '=', 'B').executeTakeFirstOrThrow();
     assert.deepEqual(level, { on_hand: 11, allocated: 1 });
+  });
+
+  it('insertRows skips rows on a key conflict', async () => {
+    // evt_bulk_00000 was written by the first test with the type bulk.test.
+    const rows = ['evt_bulk_00000', 'evt_bulk_new', 'evt_bulk_new'].map((id) => ({
+      id,
+      type: 'bulk.conflict',
+      order_id: null,
+      line_id: null,
+      sku: null,
+      data: '{}',
+      created_at: '2026-03-02T12:00:00.000Z',
+    }));
+    await t.store.transaction((work) => insertRows(work, 'events', rows, { ignoreConflictOn: ['id'] }));
+
+    const stored = await t.store.db
+      .selectFrom('events')
+      .select(['id', 'type'])
+      .where('id', 'in', ['evt_bulk_00000', 'evt_bulk_new'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(stored, [
+      { id: 'evt_bulk_00000', type: 'bulk.test' },
+      { id: 'evt_bulk_new', type: 'bulk.conflict' },
+    ]);
   });
 });
 
