@@ -334,9 +334,9 @@ const ROUND_SECONDS = 5;
 /**
  * Measures the constant route, cached availability and the constant route
  * again, `settings.rounds` times, and returns each round's availability
- * rate over the mean of its two constant rates. Work elsewhere on the
- * machine that comes and goes moves single runs by a third or more; a ratio
- * taken within 15 s, and the median of several, moves far less.
+ * rate over the mean of its two constant rates. Other work on the machine
+ * moves single runs by a third or more as it comes and goes. A ratio taken
+ * within 15 s, and the median of several, moves far less.
  */
 async function measurePairedRounds(settings: Settings, constantUrl: string, availability: { url: string; headers?: Record<string, string> }): Promise<number[]> {
   const ratios: number[] = [];

@@ -72,7 +72,7 @@ export async function shipOrders(work: Work, requests: readonly ShipmentRequest[
 
 type ShippingLine = LineRow & { unit_price: number; kit_line_id: string | null };
 
-/** What `shipOrders` reads once for all its orders, and changes in memory as each shipment is planned. */
+/** The rows `shipOrders` reads once for all its orders, changed in memory as each shipment is planned. */
 interface ShippingState {
   orders: Map<string, Selectable<OrderTable>>;
   skus: Map<string, Selectable<SkuTable>>;

@@ -49,7 +49,7 @@ export interface AppOptions {
    * A write in this process drops the cached responses at once, but a write by another process does not.
    */
   availabilityCacheMillis?: number;
-  /** How links in customer e-mail are signed and where they point; a random secret and a loopback URL when absent. */
+  /** The secret that signs links in customer e-mail and the URL they point to; a random secret and a loopback URL when absent. */
   customerLinks?: CustomerLinks;
 }
 

@@ -254,7 +254,7 @@ export interface EventTable {
   created_at: string;
   /** When the outbox planned the event's deliveries; null until then. */
   dispatched_at: Generated<string | null>;
-  /** Why planning this event's deliveries failed; the event was set aside. Null for every planned event. */
+  /** The error that stopped this event's deliveries from being planned, so it was set aside; null for every planned event. */
   plan_error: Generated<string | null>;
 }
 
@@ -345,7 +345,7 @@ export interface DelayNoticeTable {
   respond_by: string;
   /** The latest revised date of its lines; null when none can be given. */
   revised_date: string | null;
-  /** Why no revised date can be given, or why the notice is late. */
+  /** The reason no revised date can be given, or the reason the notice is late. */
   reason: string | null;
   /** 1 when the slip was found only on or after the date in force. */
   late: number;
@@ -353,8 +353,8 @@ export interface DelayNoticeTable {
   lines: string;
   sent_at: string;
   /**
-   * `accepted` or `cancelled` by the customer, `lapsed` when the deadline passed unanswered, `resolved` when its lines
-   * stopped slipping before an answer was needed; null while open.
+   * The notice's outcome, null while open. `accepted` or `cancelled` by the customer; `lapsed` when the deadline
+   * passed without a reply; `resolved` when its lines stopped slipping before a reply was needed.
    */
   answer: string | null;
   answered_at: string | null;

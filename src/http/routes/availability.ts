@@ -103,8 +103,8 @@ export function registerAvailabilityRoutes(app: App, { store, publicRateLimit, a
     return read;
   };
 
-  // A request that repeats a cached one to the letter (same URL and Accept-Language) is answered before
-  // validation, since the first such request was validated; the key check and rate limit still run first.
+  // A request that repeats a cached one to the letter (same URL and Accept-Language) is served before
+  // validation, because the first such request passed it. The key check and rate limit still run first.
   const rawKey = (request: FastifyRequest) => `${request.url}\u0000${request.headers['accept-language'] ?? ''}`;
   const send = (reply: FastifyReply, page: AvailabilityPage) => reply.header('Content-Language', page.locale).type(JSON_CONTENT_TYPE);
 

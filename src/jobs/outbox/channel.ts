@@ -44,22 +44,23 @@ export interface Delivery {
   attempts: number;
 }
 
-/** What a channel reports after one attempt. A thrown error counts as a failed attempt too. */
+/** The outcome of one attempt as a channel reports it. A thrown error counts as a failed attempt too. */
 export interface SendResult {
   ok: boolean;
   /** HTTP status of a webhook response, when there was one. */
   status?: number;
-  /** Why the attempt failed, for the delivery log; never a secret. */
+  /** The reason the attempt failed, for the delivery log. It never contains a secret. */
   error?: string;
   /** A failure that retrying cannot mend, such as a template that does not exist: the delivery goes dead at once. */
   permanent?: boolean;
 }
 
 /**
- * A way of telling someone about events. `plan` runs inside the dispatcher's
- * transaction and decides who hears of an event; `send` runs outside any
- * transaction, once per attempt, and may be retried after a failure, so a
- * receiver must tolerate a repeat (the event id lets it deduplicate).
+ * A way of telling someone about events. `plan` runs inside the
+ * dispatcher's transaction and decides who hears of an event. `send` runs
+ * outside any transaction, once per attempt, and may be retried after a
+ * failure. So a receiver must tolerate a repeat, which the event id lets it
+ * deduplicate.
  */
 export interface Channel {
   readonly name: 'webhook' | 'email';

@@ -15,7 +15,7 @@ export interface DispatchLogger {
 }
 
 export interface DispatcherOptions {
-  /** The channels that plan and send deliveries; each channel name at most once. */
+  /** The channels that plan and send deliveries. The constructor rejects two channels with one name. */
   channels: readonly Channel[];
   logger?: DispatchLogger;
   /** Events planned per transaction; default 100. */

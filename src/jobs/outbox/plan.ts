@@ -89,7 +89,7 @@ export async function setAsideEvent(store: Store, eventId: string, error: string
   });
 }
 
-/** The oldest undispatched event's id, or undefined when none waits. */
+/** Returns the oldest undispatched event's id, or undefined when none waits. */
 export async function oldestUndispatched(store: Store): Promise<string | undefined> {
   const row = await store.db.selectFrom('events').select('id').where('dispatched_at', 'is', null).orderBy('seq').limit(1).executeTakeFirst();
   return row?.id;

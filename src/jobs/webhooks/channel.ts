@@ -27,8 +27,9 @@ export interface WebhookBody {
 /**
  * The webhook channel. It plans one delivery per active endpoint subscribed
  * to the event's type, and sends each as a signed JSON POST. A 2xx response
- * is delivered; 410 Gone is a permanent failure (the receiver reports the URL
- * as gone for good); any other status, a timeout or a network error is retried.
+ * marks it delivered. 410 Gone is a permanent failure, because the receiver
+ * reports the URL as gone for good. Any other status, a timeout or a network
+ * error is retried.
  * Redirects are not followed, so a signed body goes only to the stored URL.
  */
 export function webhookChannel(options: WebhookChannelOptions = {}): Channel {
