@@ -3,8 +3,9 @@ import { isReadyToShip, orderStatusOf, statusOf } from '../domain/order-status.j
 import { kitLineStatus } from '../domain/kits.js';
 import type { LineCounts, LocationRules, ShipPolicy } from '../domain/types.js';
 import { addBackordered } from '../store/rows.js';
-import type { OrderLineTable, OrderTable } from '../store/schema.js';
-import { padInList, updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
+import type { Insertable } from 'kysely';
+import type { LineAllocationTable, OrderLineTable, OrderTable } from '../store/schema.js';
+import { insertRows, padInList, updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
 import type { MovementInput, Work } from '../store/store.js';
 import { noteChanged, noteServedFront } from './promises.js';
 
@@ -86,15 +87,31 @@ export async function allocateToLine(
   location: string,
   quantity: number,
   cause: string,
-  ledger?: MovementInput[],
 ): Promise<void> {
-  line.allocated += quantity;
-  line.backordered -= quantity;
-  await saveLineCounts(work, line);
+  const ledger: MovementInput[] = [];
+  await allocateToLines(work, [{ line, quantity }], location, cause, ledger);
+  await work.moveStocks(ledger);
+}
 
-  await work.db
-    .insertInto('line_allocations')
-    .values({
+/**
+ * Binds units to several distinct lines at one location, like
+ * `allocateToLine` for each in turn, with one statement per kind of write.
+ * The ledger movements are added to `ledger` for the caller to write.
+ */
+export async function allocateToLines(
+  work: Work,
+  grants: readonly { line: LineRow; quantity: number }[],
+  location: string,
+  cause: string,
+  ledger: MovementInput[],
+): Promise<void> {
+  if (grants.length === 0) return;
+  const rows: Insertable<LineAllocationTable>[] = [];
+
+  for (const { line, quantity } of grants) {
+    line.allocated += quantity;
+    line.backordered -= quantity;
+    rows.push({
       line_id: line.id,
       location,
       order_id: line.order_id,
@@ -102,33 +119,29 @@ export async function allocateToLine(
       quantity,
       placed_at: line.placed_at,
       allocated_at: work.newId(''),
-    })
-    .onConflict((oc) =>
-      oc.columns(['line_id', 'location']).doUpdateSet((eb) => ({
-        quantity: eb('line_allocations.quantity', '+', quantity),
-        allocated_at: eb.ref('excluded.allocated_at'),
-      })),
-    )
-    .execute();
+    });
+    ledger.push({
+      sku: line.sku,
+      location,
+      kind: 'allocation',
+      onHandDelta: 0,
+      allocatedDelta: quantity,
+      orderId: line.order_id,
+      lineId: line.id,
+    });
+    work.emit({
+      type: 'line.allocated',
+      orderId: line.order_id,
+      lineId: line.id,
+      sku: line.sku,
+      data: { quantity, location, cause, allocated: line.allocated, backordered: line.backordered },
+    });
+  }
 
-  const movement: MovementInput = {
-    sku: line.sku,
-    location,
-    kind: 'allocation',
-    onHandDelta: 0,
-    allocatedDelta: quantity,
-    orderId: line.order_id,
-    lineId: line.id,
-  };
-  if (ledger) ledger.push(movement);
-  else await work.moveStock(movement);
-
-  work.emit({
-    type: 'line.allocated',
-    orderId: line.order_id,
-    lineId: line.id,
-    sku: line.sku,
-    data: { quantity, location, cause, allocated: line.allocated, backordered: line.backordered },
+  await saveLinesCounts(work, grants.map((grant) => grant.line));
+  // A line allocated at this location before gets its units added to its row.
+  await insertRows(work, 'line_allocations', rows, {
+    mergeOn: { key: ['line_id', 'location'], add: ['quantity'], replace: ['allocated_at'] },
   });
 }
 
@@ -163,15 +176,15 @@ export async function serveQueueAt(
 
     const queued: QueuedLine[] = page.map(toQueuedLine);
     const { served, remaining: left } = serveQueue(remaining, queued, location);
-    const ledger: MovementInput[] = [];
     const byId = new Map(page.map((row) => [row.id, row]));
-    for (const { lineId, quantity } of served) {
-      const line = byId.get(lineId)!;
-      await allocateToLine(work, line, location.code, quantity, cause, ledger);
-      results.push({ orderId: line.order_id, lineId, quantity });
-      if (line.backordered === 0) fullyAllocated.push(lineId);
-    }
+    const grants = served.map(({ lineId, quantity }) => ({ line: byId.get(lineId)!, quantity }));
+    const ledger: MovementInput[] = [];
+    await allocateToLines(work, grants, location.code, cause, ledger);
     await work.moveStocks(ledger);
+    for (const { line, quantity } of grants) {
+      results.push({ orderId: line.order_id, lineId: line.id, quantity });
+      if (line.backordered === 0) fullyAllocated.push(line.id);
+    }
     remaining = left;
     after = page[page.length - 1];
   }
@@ -265,6 +278,7 @@ export async function refreshLoadedOrders(work: Work, orders: readonly OrderStat
     else linesByOrder.set(line.order_id, [line]);
   }
 
+  const changed = new Map<string, BulkValue[]>();
   for (const order of orders) {
     const counts = linesByOrder.get(order.id) ?? [];
     const status = orderStatusOf(counts);
@@ -272,17 +286,24 @@ export async function refreshLoadedOrders(work: Work, orders: readonly OrderStat
     const readyAt = ready ? (order.ready_to_ship_at ?? work.nowIso) : null;
 
     if (status === order.status && readyAt === order.ready_to_ship_at) continue;
-    await work.db
-      .updateTable('orders')
-      .set({ status, ready_to_ship_at: readyAt, updated_at: work.nowIso })
-      .where('id', '=', order.id)
-      .execute();
+    changed.set(order.id, [status, readyAt]);
 
     if (ready && order.ready_to_ship_at === null) {
       work.emit({ type: 'order.ready_to_ship', orderId: order.id, data: { ship_policy: order.ship_policy } });
     }
   }
+  await updateByKey(work, { ...ORDER_STATUS, constants: { updated_at: work.nowIso } }, changed);
 }
+
+/** An order's status and the instant it became ready to ship, keyed by order id. */
+const ORDER_STATUS: BulkUpdate = {
+  table: 'orders',
+  key: 'id',
+  columns: [
+    { name: 'status', type: 'text', mode: 'set' },
+    { name: 'ready_to_ship_at', type: 'text', mode: 'set' },
+  ],
+};
 
 async function refreshKitLineStatuses(
   work: Work,

@@ -291,9 +291,11 @@ async function bindPlannedStock(
 
   if (plan.backordered > 0) {
     pending.backordered.set(plan.sku, (pending.backordered.get(plan.sku) ?? 0) + plan.backordered);
+    // A line that joins an empty queue is its end; otherwise one index seek tells.
+    const atEnd = state.rules.backordered === 0 || (await waitsAtQueueEnd(work, plan.sku, priority));
     state.rules.backordered += plan.backordered;
     work.emit({ type: 'line.backordered', orderId, lineId, sku: plan.sku, data: { quantity: plan.backordered, cause: 'order_placed' } });
-    if (await waitsAtQueueEnd(work, plan.sku, priority)) noteAppended(work, plan.sku, lineId);
+    if (atEnd) noteAppended(work, plan.sku, lineId);
     else noteQueueReordered(work, plan.sku);
   } else {
     noteAllocated(work, plan.sku, lineId);

@@ -50,6 +50,13 @@ export interface InsertOptions {
    * skipped (`on conflict (…) do nothing`) instead of failing the statement.
    */
   ignoreConflictOn?: readonly string[];
+  /**
+   * Adds to a stored row instead of failing when the key is taken: `add`
+   * columns get the new value added to the stored one, `replace` columns
+   * take the new value. Each key may appear once in `rows`, because
+   * PostgreSQL does not let one statement change a row twice.
+   */
+  mergeOn?: { key: readonly string[]; add: readonly string[]; replace: readonly string[] };
 }
 
 /**
@@ -72,7 +79,7 @@ export async function insertRows<T extends keyof Database>(
   const columns = Object.keys(rows[0]!) as (keyof Insertable<Database[T]>)[];
   const perStatement = largestPowerOfTwo(Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMETERS / columns.length)));
   const head = `insert into ${quote(table)} (${columns.map((column) => quote(String(column))).join(', ')}) values `;
-  const tail = options.ignoreConflictOn ? ` on conflict (${options.ignoreConflictOn.map(quote).join(', ')}) do nothing` : '';
+  const tail = conflictClause(table, options);
 
   for (let start = 0; start < rows.length; ) {
     const size = largestPowerOfTwo(Math.min(perStatement, rows.length - start));
@@ -90,6 +97,18 @@ export async function insertRows<T extends keyof Database>(
     }
     await work.db.executeQuery(CompiledQuery.raw(head + tuples.join(', ') + tail, parameters));
   }
+}
+
+function conflictClause(table: string, options: InsertOptions): string {
+  if (options.ignoreConflictOn) return ` on conflict (${options.ignoreConflictOn.map(quote).join(', ')}) do nothing`;
+  if (!options.mergeOn) return '';
+
+  const { key, add, replace } = options.mergeOn;
+  const assignments = [
+    ...add.map((column) => `${quote(column)} = ${quote(table)}.${quote(column)} + excluded.${quote(column)}`),
+    ...replace.map((column) => `${quote(column)} = excluded.${quote(column)}`),
+  ];
+  return ` on conflict (${key.map(quote).join(', ')}) do update set ${assignments.join(', ')}`;
 }
 
 /** Returns the largest power of two that is at most `limit` (1 for a limit below 2). */
