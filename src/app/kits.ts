@@ -1,6 +1,8 @@
+import { padInList } from '../store/bulk.js';
 import type { Kysely, Selectable } from 'kysely';
 import type { KitComponent } from '../domain/kits.js';
 import type { Database, SkuTable } from '../store/schema.js';
+import type { LockedSku } from '../store/rows.js';
 import type { Work } from '../store/store.js';
 import { invalidState } from './errors.js';
 
@@ -23,13 +25,13 @@ export async function loadKits(db: Reader, codes: Iterable<string>): Promise<Map
   const kits = new Map<string, KitComponent[]>();
   if (unique.length === 0) return kits;
 
-  const rows = await db.selectFrom('skus').select(['code', 'components']).where('code', 'in', unique).where('components', 'is not', null).execute();
+  const rows = await db.selectFrom('skus').select(['code', 'components']).where('code', 'in', padInList(unique)).where('components', 'is not', null).execute();
   for (const row of rows) kits.set(row.code, parseComponents(row.components)!);
   return kits;
 }
 
 /** Returns the kits among locked SKU rows, keyed by kit code. */
-export function kitsOfRows(rows: Iterable<Selectable<SkuTable>>): Map<string, KitComponent[]> {
+export function kitsOfRows(rows: Iterable<Pick<Selectable<SkuTable>, 'code' | 'components'>>): Map<string, KitComponent[]> {
   const kits = new Map<string, KitComponent[]>();
   for (const row of rows) {
     const components = parseComponents(row.components);
@@ -51,7 +53,7 @@ export async function assertKitDefinition(
   work: Work,
   code: string,
   components: readonly KitComponent[],
-  locked: ReadonlyMap<string, Selectable<SkuTable>>,
+  locked: ReadonlyMap<string, LockedSku>,
 ): Promise<void> {
   assertComponentList(code, components);
 

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database, LocationTable } from '../store/schema.js';
 
 type Reader = Kysely<Database>;
-import { updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
+import { padInList, updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
 import type { Work } from '../store/store.js';
 
 /** The changes a transaction made to one SKU's queue, used to choose how much to re-promise. */
@@ -182,8 +182,8 @@ export async function loadSweepInputs(db: Reader, now: Date, skus: readonly stri
   const inputs = new Map<string, LoadedInput>();
   if (skus.length === 0) return inputs;
 
-  const rows = await db.selectFrom('skus').selectAll().where('code', 'in', skus).execute();
-  const levels = await db.selectFrom('stock_levels').select(['sku', 'location', 'on_hand', 'allocated']).where('sku', 'in', skus).execute();
+  const rows = await db.selectFrom('skus').selectAll().where('code', 'in', padInList(skus)).execute();
+  const levels = await db.selectFrom('stock_levels').select(['sku', 'location', 'on_hand', 'allocated']).where('sku', 'in', padInList(skus)).execute();
   const supply = await db
     .selectFrom('purchase_order_lines')
     .innerJoin('purchase_orders', 'purchase_orders.id', 'purchase_order_lines.purchase_order_id')
@@ -191,7 +191,7 @@ export async function loadSweepInputs(db: Reader, now: Date, skus: readonly stri
       'purchase_order_lines.id', 'purchase_order_lines.sku', 'purchase_orders.location', 'purchase_orders.expected_date',
       'purchase_order_lines.quantity', 'purchase_order_lines.received',
     ])
-    .where('purchase_order_lines.sku', 'in', skus)
+    .where('purchase_order_lines.sku', 'in', padInList(skus))
     // A literal, not a parameter: SQLite re-plans a statement on every run
     // when a parameter decides whether a partial index applies.
     .where('purchase_order_lines.open', '=', sql.lit(1))
@@ -298,7 +298,7 @@ async function promiseAppendedLines(
   const rows = await work.db
     .selectFrom('order_lines')
     .select(['id', 'order_id', 'sku', 'backordered', 'promised_ship_date', 'estimated_ship_date', 'ship_date_basis'])
-    .where('id', 'in', lineIds)
+    .where('id', 'in', padInList(lineIds))
     .execute();
   let end = keptUnits;
   for (const id of lineIds) {
@@ -324,11 +324,11 @@ async function readAllocatedLines(db: Reader, lineIds: readonly string[]): Promi
     const lines = await db
       .selectFrom('order_lines')
       .select(['id', 'order_id', 'backordered', 'promised_ship_date', 'estimated_ship_date', 'ship_date_basis'])
-      .where('id', 'in', ids)
+      .where('id', 'in', padInList(ids))
       .execute();
     for (const line of lines) found.lines.set(line.id, line);
 
-    const allocations = await db.selectFrom('line_allocations').select(['line_id', 'location']).where('line_id', 'in', ids).where('quantity', '>', 0).execute();
+    const allocations = await db.selectFrom('line_allocations').select(['line_id', 'location']).where('line_id', 'in', padInList(ids)).where('quantity', '>', 0).execute();
     for (const allocation of allocations) {
       const codes = found.locations.get(allocation.line_id);
       if (codes) codes.push(allocation.location);

@@ -3,8 +3,8 @@ import { kitLineStatus, perKitOf } from '../domain/kits.js';
 import { amountFor } from '../domain/money.js';
 import { isReleased } from '../domain/policy.js';
 import { insertRows, padInList, updateByKey, type BulkColumn, type BulkUpdate } from '../store/bulk.js';
-import { loadLocations, lockSkus } from '../store/rows.js';
-import type { LocationTable, OrderTable, ShipmentLineTable, ShipmentTable, SkuTable } from '../store/schema.js';
+import { loadLocations, lockSkus, type LockedSku } from '../store/rows.js';
+import type { LocationTable, OrderTable, ShipmentLineTable, ShipmentTable } from '../store/schema.js';
 import type { MovementInput, Work } from '../store/store.js';
 import { LINE_COLUMNS, refreshLoadedOrders, saveLinesCounts, type LineRow } from './allocate.js';
 import { invalidState, notFound } from './errors.js';
@@ -75,7 +75,7 @@ type ShippingLine = LineRow & { unit_price: number; kit_line_id: string | null }
 /** The rows `shipOrders` reads once for all its orders, changed in memory as each shipment is planned. */
 interface ShippingState {
   orders: Map<string, Selectable<OrderTable>>;
-  skus: Map<string, Selectable<SkuTable>>;
+  skus: Map<string, LockedSku>;
   lines: ShippingLine[];
   linesByOrder: Map<string, ShippingLine[]>;
   /** Open allocations by line id; each shipment lowers the quantity it ships. */
@@ -94,7 +94,7 @@ async function loadShippingState(work: Work, orderIds: readonly string[]): Promi
   for (const chunk of chunks(ids)) {
     const orders = await work.db.selectFrom('orders').selectAll().where('id', 'in', padInList(chunk)).execute();
     for (const order of orders) state.orders.set(order.id, order);
-    const skuRows = await work.db.selectFrom('order_lines').select('sku').where('order_id', 'in', padInList(chunk)).execute();
+    const skuRows = await work.db.selectFrom('order_lines').select('sku').distinct().where('order_id', 'in', padInList(chunk)).execute();
     for (const row of skuRows) skuCodes.add(row.sku);
   }
   state.skus = await lockSkus(work, skuCodes);
@@ -117,7 +117,9 @@ async function loadShippingState(work: Work, orderIds: readonly string[]): Promi
 
   // Looked up by primary key: line_allocations has no index on order_id, and
   // a `quantity > 0` condition lets SQLite scan every open allocation instead.
-  for (const chunk of chunks(state.lines.map((line) => line.id))) {
+  // Only a line with units allocated has an allocation of more than 0 units.
+  const holding = state.lines.filter((line) => line.allocated > 0);
+  for (const chunk of chunks(holding.map((line) => line.id))) {
     const rows = await work.db
       .selectFrom('line_allocations')
       .select(['line_id', 'location', 'quantity'])

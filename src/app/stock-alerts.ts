@@ -1,3 +1,4 @@
+import { padInList } from '../store/bulk.js';
 import type { MovementInput, Work } from '../store/store.js';
 import { availableAt } from '../domain/allocation.js';
 import { sendBackInStockWaves, type StockChange } from './back-in-stock.js';
@@ -41,7 +42,7 @@ export async function measureChanges(work: Work, movements: readonly MovementInp
     .selectFrom('stock_levels')
     .innerJoin('skus', 'skus.code', 'stock_levels.sku')
     .select(['stock_levels.sku', 'stock_levels.on_hand', 'stock_levels.allocated', 'skus.low_stock_threshold'])
-    .where('stock_levels.sku', 'in', changed)
+    .where('stock_levels.sku', 'in', padInList(changed))
     .execute();
 
   const changes = new Map<string, MeasuredChange>();

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { readSettings } from './config.js';
 import { DELAY_REVIEW_HELP, OUTBOX_SETTINGS_HELP } from './outbox-help.js';
+import { rerunWithLargerYoungGeneration } from './young-generation.js';
 
 interface CommandModule {
   help: string;
@@ -15,6 +16,8 @@ interface CommandModule {
 interface Command {
   summary: string;
   load(): Promise<CommandModule>;
+  /** Runs in a child process with larger young-generation semi-spaces (see young-generation.ts). */
+  largeYoungGeneration?: boolean;
 }
 
 const DB_OPTION = `  --db URL        SQLite file path or postgres:// URL
@@ -93,6 +96,7 @@ const COMMANDS: Record<string, Command> = {
   },
   replay: {
     summary: 'Replay an order history through the engine and report what backorders would have done',
+    largeYoungGeneration: true,
     load: async () => {
       const { REPLAY_HELP, runReplay } = await import('./replay.js');
       return { help: REPLAY_HELP, run: runReplay };
@@ -126,6 +130,11 @@ async function main(argv: string[]): Promise<number> {
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(loaded.help);
     return 0;
+  }
+
+  if (command.largeYoungGeneration) {
+    const rerun = rerunWithLargerYoungGeneration();
+    if (rerun) return await rerun;
   }
 
   try {

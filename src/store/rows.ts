@@ -6,8 +6,16 @@ import type { LocationTable, SkuTable as SkuColumns } from './schema.js';
 
 type SkuTable = Selectable<SkuColumns>;
 
+/** A SKU row without its stored promise curve, which only promise sweeps read. */
+export type LockedSku = Omit<SkuTable, 'promise_curve'>;
+
+const LOCKED_SKU_COLUMNS = [
+  'code', 'name', 'policy', 'backorder_limit', 'low_stock_threshold', 'lead_time_days', 'handling_days',
+  'restock_date', 'release_date', 'backordered', 'components', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof LockedSku)[];
+
 /** Converts a stored SKU row to the rules the domain decides with. */
-export function skuRules(row: SkuTable): SkuRules {
+export function skuRules(row: LockedSku): SkuRules {
   return {
     code: row.code,
     policy: row.policy as StockPolicy,
@@ -32,12 +40,12 @@ export function locationRules(row: LocationTable): LocationRules {
  * write that changes a SKU's stock or queue locks its row first, so writers
  * of one SKU take turns and writers of several SKUs cannot deadlock.
  */
-export async function lockSkus(work: Work, codes: Iterable<string>): Promise<Map<string, SkuTable>> {
+export async function lockSkus(work: Work, codes: Iterable<string>): Promise<Map<string, LockedSku>> {
   const sorted = [...new Set(codes)].sort();
-  const found = new Map<string, SkuTable>();
+  const found = new Map<string, LockedSku>();
   if (sorted.length === 0) return found;
 
-  let query = work.db.selectFrom('skus').selectAll().where('code', 'in', padInList(sorted)).orderBy('code');
+  let query = work.db.selectFrom('skus').select(LOCKED_SKU_COLUMNS).where('code', 'in', padInList(sorted)).orderBy('code');
   if (work.postgres) query = query.forUpdate();
   for (const row of await query.execute()) found.set(row.code, row);
   return found;

@@ -107,6 +107,17 @@ describe(`bulk writes (${testDatabase})`, () => {
       { id: 'evt_bulk_new', type: 'bulk.conflict' },
     ]);
   });
+
+  it('insertRows merges into the stored row on a key conflict', async () => {
+    await givenSku(t.store, 'MERGE', { onHand: 10 });
+    const row = (sku: string, onHand: number, updatedAt: string) => ({ sku, location: 'main', on_hand: onHand, allocated: 0, updated_at: updatedAt });
+    const merge = { key: ['sku', 'location'], add: ['on_hand'], replace: ['updated_at'] };
+
+    await t.store.transaction((work) => insertRows(work, 'stock_levels', [row('MERGE', 4, '2026-03-03T09:00:00.000Z')], { mergeOn: merge }));
+
+    const level = await t.store.db.selectFrom('stock_levels').select(['on_hand', 'allocated', 'updated_at']).where('sku', '=', 'MERGE').executeTakeFirstOrThrow();
+    assert.deepEqual(level, { on_hand: 14, allocated: 0, updated_at: '2026-03-03T09:00:00.000Z' });
+  });
 });
 
 describe('padInList', () => {

@@ -276,10 +276,18 @@ export class RunMetrics {
 
 /** Returns the Monday (UTC) of the ISO week that contains `day`. */
 export function weekOf(day: string): string {
-  const at = Date.parse(`${day}T00:00:00Z`);
-  const weekday = (new Date(at).getUTCDay() + 6) % 7;
-  return new Date(at - weekday * DAY_MS).toISOString().slice(0, 10);
+  let monday = mondays.get(day);
+  if (monday === undefined) {
+    const at = Date.parse(`${day}T00:00:00Z`);
+    const weekday = (new Date(at).getUTCDay() + 6) % 7;
+    monday = new Date(at - weekday * DAY_MS).toISOString().slice(0, 10);
+    mondays.set(day, monday);
+  }
+  return monday;
 }
+
+/** The Monday of each day asked for: a replay asks for a few hundred days, once per order line each. */
+const mondays = new Map<string, string>();
 
 /** Whole calendar days from one date to a later one. */
 export function daysBetween(from: string, to: string): number {

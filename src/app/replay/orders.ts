@@ -1,3 +1,4 @@
+import { padInList } from '../../store/bulk.js';
 import type { StockPolicy } from '../../domain/types.js';
 import type { Work } from '../../store/store.js';
 import { cancelOrder } from '../cancel-order.js';
@@ -139,7 +140,7 @@ export class OrderDesk {
       const rows = await work.db
         .selectFrom('order_lines')
         .select(['id', 'order_id', 'position', 'backordered'])
-        .where('order_id', 'in', ids)
+        .where('order_id', 'in', padInList(ids))
         .execute();
 
       const lines = new Map(rows.map((row) => [`${row.order_id}:${row.position}`, row]));

@@ -1,3 +1,4 @@
+import { padInList } from '../../store/bulk.js';
 import { sql } from 'kysely';
 import { addBusinessDays, addCalendarDays, isBusinessDay, type BusinessCalendar } from '../../domain/calendar.js';
 import type { ManualClock } from '../../domain/clock.js';
@@ -266,7 +267,7 @@ class ReplaySession {
       const rows = await this.transactor.db
         .selectFrom('order_lines')
         .select(['id', 'promised_ship_date'])
-        .where('id', 'in', chunk.map((line) => line.id))
+        .where('id', 'in', padInList(chunk.map((line) => line.id)))
         .execute();
       const promised = new Map(rows.map((row) => [row.id, row.promised_ship_date]));
       for (const line of chunk) {

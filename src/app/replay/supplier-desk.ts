@@ -1,3 +1,4 @@
+import { padInList } from '../../store/bulk.js';
 import { decideReorder, drawDelivery, seededRandom, type Delivery, type DeliveryRates } from '../../domain/supplier.js';
 import type { Work } from '../../store/store.js';
 import { closePurchaseOrder, createPurchaseOrders, receiveAll, redatePurchaseOrder } from '../purchase-orders.js';
@@ -174,12 +175,12 @@ async function readPositions(
   work: Work,
   codes: string[],
 ): Promise<Map<string, { available: number; inbound: number; backordered: number }>> {
-  const skus = await work.db.selectFrom('skus').select(['code', 'backordered']).where('code', 'in', codes).execute();
-  const levels = await work.db.selectFrom('stock_levels').select(['sku', 'on_hand', 'allocated']).where('sku', 'in', codes).execute();
+  const skus = await work.db.selectFrom('skus').select(['code', 'backordered']).where('code', 'in', padInList(codes)).execute();
+  const levels = await work.db.selectFrom('stock_levels').select(['sku', 'on_hand', 'allocated']).where('sku', 'in', padInList(codes)).execute();
   const inbound = await work.db
     .selectFrom('purchase_order_lines')
     .select(['sku', 'quantity', 'received'])
-    .where('sku', 'in', codes)
+    .where('sku', 'in', padInList(codes))
     .where('open', '=', 1)
     .execute();
 

@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+
+/**
+ * Megabytes of each of V8's two young-generation semi-spaces for commands
+ * that make many short-lived objects while long-lived ones pile up, such as
+ * the replay. Node.js 20 grows a semi-space to 16 MiB at most by default
+ * (measured on x64), so objects that live across one transaction are copied
+ * and promoted often. Garbage collection took 11 % of a whole-year replay.
+ * With 64 MiB, paired runs of that replay were 3 % and 6 % faster.
+ */
+export const SEMI_SPACE_MB = 64;
+
+const FLAG = '--max-semi-space-size';
+
+/**
+ * Runs this command again in a child Node.js process with larger
+ * semi-spaces, because V8 reads their size only when a process starts.
+ * Resolves with the child's exit code, or returns null when this process
+ * already has the flag and should run the command itself. The child shares
+ * the terminal and receives the SIGINT and SIGTERM sent to this process.
+ */
+export function rerunWithLargerYoungGeneration(): Promise<number> | null {
+  if (process.execArgv.some((arg) => arg.startsWith(FLAG))) return null;
+  if (process.env['NODE_OPTIONS']?.includes(FLAG)) return null;
+
+  const child = spawn(process.execPath, [...process.execArgv, `${FLAG}=${SEMI_SPACE_MB}`, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+  });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  const onInt = forward('SIGINT');
+  const onTerm = forward('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+
+  return new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
+    });
+  });
+}
