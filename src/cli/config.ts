@@ -1,4 +1,5 @@
 import { DEFAULT_AVAILABILITY_CACHE_MILLIS } from '../http/response-cache.js';
+import { DEFAULT_DELIVERY_RETENTION_DAYS } from '../jobs/outbox/retention.js';
 /** Settings read from the environment, with the defaults of the API contract. */
 export interface Settings {
   host: string;
@@ -25,6 +26,8 @@ export interface Settings {
   merchantEmail: string | null;
   /** Run the outbox dispatcher inside `serve`; false when RESTOCK_DISPATCHER=off (a separate `restock worker` runs it). */
   dispatcher: boolean;
+  /** Days a delivered delivery stays in the delivery log; 0 keeps them all. */
+  deliveryRetentionDays: number;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -50,13 +53,18 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 }
 
 function readAvailabilityCacheMillis(env: NodeJS.ProcessEnv): number {
-  const text = env.RESTOCK_AVAILABILITY_CACHE_MS;
-  if (text === undefined || text === '') return DEFAULT_AVAILABILITY_CACHE_MILLIS;
-  const millis = Number(text);
-  if (!Number.isInteger(millis) || millis < 0) {
-    throw new Error(`RESTOCK_AVAILABILITY_CACHE_MS must be a whole number of milliseconds, 0 to disable the cache, not "${text}".`);
+  return readWholeNumber(env, 'RESTOCK_AVAILABILITY_CACHE_MS', DEFAULT_AVAILABILITY_CACHE_MILLIS, 'milliseconds, 0 to disable the cache');
+}
+
+/** Reads a setting that is a whole number of at least 0, or its default when unset or empty. */
+function readWholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new Error(`${name} must be a whole number of ${unit}, not "${text}".`);
   }
-  return millis;
+  return value;
 }
 
 /** Reads the settings of e-mail, customer links and the outbox dispatcher. */
@@ -84,8 +92,11 @@ function communicationSettings(env: NodeJS.ProcessEnv, host: string, port: numbe
     mailFrom: env.RESTOCK_MAIL_FROM || null,
     merchantEmail: env.RESTOCK_MERCHANT_EMAIL || null,
     dispatcher: dispatcher === 'on',
+    deliveryRetentionDays: readWholeNumber(env, 'RESTOCK_DELIVERY_RETENTION_DAYS', DEFAULT_DELIVERY_RETENTION_DAYS, 'days, 0 to keep every delivery'),
   };
 }
+
+
 
 /** http://HOST:PORT, with a wildcard listen address replaced by the loopback address, which a browser can open. */
 function defaultPublicUrl(host: string, port: number): string {

@@ -7,6 +7,7 @@ import { Dispatcher } from '../jobs/outbox/dispatcher.js';
 import { startDispatcher, type RunningDispatcher } from '../jobs/outbox/runner.js';
 import { webhookChannel } from '../jobs/webhooks/channel.js';
 import { scheduleDelayReview } from '../jobs/delay-review.js';
+import { scheduleDeliveryRetention } from '../jobs/outbox/retention.js';
 import type { Store } from '../store/store.js';
 import type { Settings } from './config.js';
 import { loadLinkSecret } from './link-secret.js';
@@ -20,7 +21,8 @@ export function customerLinksOf(settings: Settings): CustomerLinks {
  * Starts the outbox dispatcher with every channel: webhooks, and e-mail over
  * SMTP or to `.eml` files. Beside it runs the delay review, whose notices
  * the dispatcher sends, so a process that delivers mail also decides the
- * delay notices. Stop both with the returned handle; stopping waits for the
+ * delay notices, and the hourly deletion of delivered deliveries past their
+ * retention. Stop them with the returned handle; stopping waits for the
  * dispatcher pass and the delay review in flight, then closes the mail
  * transport.
  */
@@ -40,10 +42,15 @@ export function startOutbox(store: Store, settings: Settings, customerLinks: Cus
   const dispatcher = new Dispatcher(store, { channels, logger: dispatcherLogger });
   const running = startDispatcher(dispatcher, { logger: dispatcherLogger });
   const stopDelayReview = scheduleDelayReview(store, logger.child({ job: 'delay-review' }));
+  const stopRetention =
+    settings.deliveryRetentionDays > 0
+      ? scheduleDeliveryRetention(store, settings.deliveryRetentionDays, logger.child({ job: 'delivery-retention' }))
+      : () => {};
   logger.info({ mail: transport.description }, `Outbox dispatcher started: webhooks, and e-mail to ${transport.description}`);
 
   return {
     async stop() {
+      stopRetention();
       await Promise.all([stopDelayReview(), running.stop()]);
       transport.close();
     },

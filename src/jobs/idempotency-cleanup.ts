@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
+import { runHourly } from './hourly.js';
 
 /** Idempotency keys are kept at least 24 hours; they are deleted after 48. */
 export const IDEMPOTENCY_RETENTION_HOURS = 48;
@@ -13,16 +14,12 @@ export async function deleteExpiredIdempotencyKeys(store: Store): Promise<number
 
 /** Runs the cleanup every hour until the returned stop function is called. */
 export function scheduleIdempotencyCleanup(store: Store, logger: Logger): () => void {
-  const run = async () => {
+  return runHourly(async () => {
     try {
       const deleted = await deleteExpiredIdempotencyKeys(store);
       if (deleted > 0) logger.info({ deleted }, 'deleted expired idempotency keys');
     } catch (error) {
       logger.error({ err: error }, 'failed to delete expired idempotency keys; will retry in an hour');
     }
-  };
-  const timer = setInterval(() => void run(), 3600_000);
-  timer.unref();
-  void run();
-  return () => clearInterval(timer);
+  });
 }
