@@ -96,8 +96,6 @@ function communicationSettings(env: NodeJS.ProcessEnv, host: string, port: numbe
   };
 }
 
-
-
 /** http://HOST:PORT, with a wildcard listen address replaced by the loopback address, which a browser can open. */
 function defaultPublicUrl(host: string, port: number): string {
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
