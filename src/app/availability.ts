@@ -5,7 +5,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, SkuTable } from '../store/schema.js';
 import { skuRules } from '../store/rows.js';
 import { notFound } from './errors.js';
-import { loadPromiseLocations, loadSweepInput } from './promises.js';
+import { loadPromiseLocations, sweepInputsOfRows } from './promises.js';
 import type { PromiseLocation } from '../domain/promise.js';
 import { shipDateForNewKits, shipDateOfLoaded, type NewDemandDate } from './ship-dates.js';
 import type { ShipsByBasis } from '../domain/promise.js';
@@ -74,8 +74,7 @@ export async function readAvailability(
     result = kitAvailability(quantity, row.low_stock_threshold, parts);
     dates = await shipDateForNewKits(db, now, components, quantity, query.country ?? null);
   } else {
-    const input = await loadSweepInput(db, now, query.sku, promiseLocations);
-    if (!input) throw notFound(`SKU ${query.sku} was not found.`);
+    const input = (await sweepInputsOfRows(db, now, [row], promiseLocations)).get(row.code)!;
     ({ policy, result } = judgeStock(row, locations, input.stock, quantity, now));
     dates = await shipDateOfLoaded(db, query.sku, input, quantity, query.country ?? null);
   }

@@ -3,8 +3,8 @@ import {
   curvesAgree, dateOfUnits, stockShipDate, sweepPromises, supplyCurve, type CurveStep, type PromiseLocation, type PromiseSku, type ShipDate,
   type SweepInput,
 } from '../domain/promise.js';
-import { sql, type Kysely } from 'kysely';
-import type { Database, LocationTable } from '../store/schema.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Database, LocationTable, SkuTable } from '../store/schema.js';
 
 type Reader = Kysely<Database>;
 import { padInList, updateByKey, type BulkUpdate, type BulkValue } from '../store/bulk.js';
@@ -179,10 +179,22 @@ export async function loadSweepInput(db: Reader, now: Date, sku: string, locatio
  * 32,766 bound parameters, so callers pass a few hundred SKUs at a time.
  */
 export async function loadSweepInputs(db: Reader, now: Date, skus: readonly string[], locations: Map<string, PromiseLocation>): Promise<Map<string, LoadedInput>> {
-  const inputs = new Map<string, LoadedInput>();
-  if (skus.length === 0) return inputs;
-
+  if (skus.length === 0) return new Map();
   const rows = await db.selectFrom('skus').selectAll().where('code', 'in', padInList(skus)).execute();
+  return sweepInputsOfRows(db, now, rows, locations);
+}
+
+/** Reads the rest of what promise sweeps need, for SKU rows the caller has read. */
+export async function sweepInputsOfRows(
+  db: Reader,
+  now: Date,
+  rows: readonly Selectable<SkuTable>[],
+  locations: Map<string, PromiseLocation>,
+): Promise<Map<string, LoadedInput>> {
+  const inputs = new Map<string, LoadedInput>();
+  if (rows.length === 0) return inputs;
+  const skus = rows.map((row) => row.code);
+
   const levels = await db.selectFrom('stock_levels').select(['sku', 'location', 'on_hand', 'allocated']).where('sku', 'in', padInList(skus)).execute();
   const supply = await db
     .selectFrom('purchase_order_lines')
