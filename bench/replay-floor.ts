@@ -48,6 +48,11 @@ function main(): void {
   }
 
   const source = new Database(file, { readonly: true });
+  if (!isSqliteDatabase(source)) {
+    console.error(`${file} is not a SQLite database; pass the file that restock replay --db wrote.`);
+    process.exitCode = 2;
+    return;
+  }
   const target = emptyCopy(source);
   const timings = TABLES.map((table) => copyTable(source, target, table));
   timings.push(updateEachLine(target));
@@ -62,6 +67,15 @@ function main(): void {
       ],
     ),
   );
+}
+
+function isSqliteDatabase(db: Database.Database): boolean {
+  try {
+    db.prepare('select count(*) from sqlite_master').get();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Opens an in-memory database with the tables and indexes of `source` and the replay's settings. */

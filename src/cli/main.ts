@@ -178,6 +178,13 @@ async function runDatabaseCommand(command: 'serve' | 'migrate' | 'check', argv: 
   }
 }
 
+// A reader that closes the pipe early, such as `| head`, has all it wants,
+// so the command ends quietly instead of failing on the next write.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code !== 0) process.exitCode = code;

@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { accessSync, constants, existsSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import { readHistoryFile, ONLINE_RETAIL_COLUMNS, type ColumnMapping } from '../app/replay/history-file.js';
@@ -55,7 +55,7 @@ Output:
   --json FILE               write the figures as JSON
 
 Exits 0 when the invariant check passes on every replayed database, 1 when it
-fails, 2 for invalid options.
+fails, 2 for invalid options, a missing history file or a missing output folder.
 `;
 
 const OPTIONS = {
@@ -115,6 +115,11 @@ export async function runReplay(argv: string[]): Promise<number> {
     if (values['compare-policies'] && values.db !== undefined) {
       throw new UsageError('--compare-policies replays on two temporary databases; leave out --db.');
     }
+    assertReadable(file);
+    for (const option of ['report', 'json'] as const) {
+      const target = values[option];
+      if (target !== undefined) assertWritableFolder(target, `--${option}`);
+    }
   } catch (error) {
     if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
     process.stderr.write(`restock replay: ${error.message}\n\nRun restock replay --help for the options.\n`);
@@ -158,7 +163,8 @@ export async function runReplay(argv: string[]): Promise<number> {
     `\nReplayed ${lines.toLocaleString('en-GB')} order lines in ${seconds.toFixed(1)} s ` +
       `(${Math.round(lines / seconds).toLocaleString('en-GB')} lines/s, reading ${readSeconds.toFixed(1)} s); ` +
       `${broken === 0 ? 'every invariant holds' : `${broken} invariant violations, see restock check`}` +
-      `${values.report ? `; report in ${values.report}` : ''}.\n`,
+      `${values.report ? `; report in ${values.report}` : ''}` +
+      `${values.db === undefined ? '' : `; database kept at ${isPostgresUrl(values.db) ? 'the PostgreSQL URL given' : values.db}`}.\n`,
   );
   return broken === 0 ? 0 : 1;
 }
@@ -181,15 +187,44 @@ async function replayOnce(history: History, settings: ReplaySettings, url: strin
   }
 }
 
+/** Tells whether the text is a real date in the form YYYY-MM-DD. */
+function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const at = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(at.getTime()) && at.toISOString().startsWith(text);
+}
+
+/** Rejects a history file that is missing or is not a file, before any work starts. */
+function assertReadable(file: string): void {
+  if (!existsSync(file)) throw new UsageError(`No file at ${file}; name an order history CSV file, gzipped or not.`);
+  if (!statSync(file).isFile()) throw new UsageError(`${file} is not a file; name an order history CSV file, gzipped or not.`);
+}
+
+/** Rejects an output path whose folder is missing, so a long replay does not end in a failed write. */
+function assertWritableFolder(path: string, option: string): void {
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new UsageError(`${option}: the folder ${folder} does not exist; create it or write the file elsewhere.`);
+  }
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new UsageError(`${option}: the folder ${folder} is not writable; write the file elsewhere.`);
+  }
+}
+
 function readSettings(values: Values): ReplaySettings {
   const policy = values.policy ?? 'backorder';
   if (policy !== 'backorder' && policy !== 'stock_only') throw new UsageError(`--policy must be backorder or stock_only, not "${policy}".`);
+  if (values.policy !== undefined && values['compare-policies']) {
+    throw new UsageError('--compare-policies replays under both policies; leave out --policy.');
+  }
   if (values['initial-stock'] !== undefined && values['initial-stock-days'] !== undefined) {
     throw new UsageError('Give --initial-stock or --initial-stock-days, not both.');
   }
   for (const name of ['from', 'to'] as const) {
     const value = values[name];
-    if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new UsageError(`--${name} must be a date such as 2011-06-01, not "${value}".`);
+    if (value !== undefined && !isCalendarDate(value)) throw new UsageError(`--${name} must be a date such as 2011-06-01, not "${value}".`);
   }
 
   const openingStock =

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../http/app.js';
 import { loadKeys } from '../http/auth.js';
@@ -23,10 +24,10 @@ export async function runServe(settings: Settings): Promise<number> {
   const customerLinks = customerLinksOf(settings);
   const app = await buildApp({ store, keys: loaded.keys, logger, publicRateLimit: settings.publicRateLimit, customerLinks, availabilityCacheMillis: settings.availabilityCacheMillis });
 
+  const address = await listenOrClose(app, store, settings);
   const stopCleanup = scheduleIdempotencyCleanup(store, logger);
   const outbox = settings.dispatcher ? startOutbox(store, settings, customerLinks, logger) : null;
   if (!outbox) logger.info('Outbox dispatcher is off (RESTOCK_DISPATCHER=off); run restock worker to deliver webhooks and e-mail');
-  const address = await app.listen({ host: settings.host, port: settings.port });
   logger.info({ url: address, database: store.description }, `Restock is serving ${address} on ${store.description}`);
   if (loaded.generated) {
     // Printed once, on the start that generated them; later starts only say where they are.
@@ -46,6 +47,23 @@ export async function runServe(settings: Settings): Promise<number> {
     await outbox?.stop();
     await store.close();
   });
+}
+
+/**
+ * Starts listening before any background job starts, so a server that
+ * cannot listen closes the database and exits instead of running its jobs
+ * without an API.
+ */
+async function listenOrClose(app: FastifyInstance, store: Store, settings: Settings): Promise<string> {
+  try {
+    return await app.listen({ host: settings.host, port: settings.port });
+  } catch (error) {
+    await app.close();
+    await store.close();
+    const code = (error as { code?: unknown }).code;
+    const hint = code === 'EADDRINUSE' ? ' Another process is using the port; stop it or set PORT to a free one.' : '';
+    throw new Error(`Could not listen on ${settings.host}:${settings.port}: ${(error as Error).message}.${hint}`);
+  }
 }
 
 /** Loads the demo store before serving, when the database is empty, and logs what it loaded or why it did not. */

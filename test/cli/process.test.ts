@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPurchaseOrder } from '../../src/app/purchase-orders.js';
 import { givenSku, placeAccepted, skuView } from '../support/builders.js';
@@ -17,12 +20,12 @@ interface Run {
 }
 
 /** Runs the CLI from source in a child process and resolves with its exit code and output. */
-function restock(args: string[]): Promise<Run> {
+function restock(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args],
-      { cwd: ROOT, timeout: 30_000 },
+      { cwd: ROOT, timeout: 30_000, env },
       (error, stdout, stderr) => {
         let code = 0;
         if (error) code = typeof error.code === 'number' ? error.code : 1;
@@ -138,6 +141,40 @@ describe(`restock command line (${testDatabase})`, () => {
 
     assert.equal(run.code, 2);
     assert.match(run.stderr, /^No database file at \/nonexistent\/restock\.db; pass --db or set RESTOCK_DB/);
+  });
+
+  it('serve exits on a port in use', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'restock-busy-port-'));
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+
+    try {
+      const run = await restock(['serve'], { ...process.env, HOST: '127.0.0.1', PORT: String(port), RESTOCK_DATA_DIR: dataDir, RESTOCK_DB: join(dataDir, 'restock.db') });
+
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, new RegExp(`Could not listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*set PORT to a free one`));
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('replay rejects bad input with exit 2', async () => {
+    const history = join(ROOT, 'data-demo/online-retail-slice.csv');
+    const cases: [string[], RegExp][] = [
+      [['/nonexistent/orders.csv'], /^restock replay: No file at \/nonexistent\/orders\.csv; name an order history CSV file/],
+      [[history, '--from', '2011-13-01'], /^restock replay: --from must be a date such as 2011-06-01, not "2011-13-01"/],
+      [[history, '--compare-policies', '--policy', 'stock_only'], /^restock replay: --compare-policies replays under both policies; leave out --policy/],
+      [[history, '--report', '/nonexistent/report.html'], /^restock replay: --report: the folder \/nonexistent does not exist/],
+    ];
+
+    for (const [args, message] of cases) {
+      const run = await restock(['replay', ...args]);
+
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, message);
+    }
   });
 
   it('invalid import exits 1 and lists the problems', async () => {

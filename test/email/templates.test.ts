@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,11 @@ import { LINKS, eventsAfter, lastSeq, runChannel } from './support.js';
  * starts on Monday 2 March 2026 at noon UTC.
  */
 
-const channel = emailChannel({ transport: emlFileTransport('/nonexistent'), customerLinks: LINKS, merchantEmail: 'buyer@shop.example' });
+// Tests that run the channel write their messages here; the folder is removed after the file's tests.
+const MAIL_DIR = mkdtempSync(join(tmpdir(), 'restock-templates-'));
+after(() => rmSync(MAIL_DIR, { recursive: true, force: true }));
+
+const channel = emailChannel({ transport: emlFileTransport(MAIL_DIR), customerLinks: LINKS, merchantEmail: 'buyer@shop.example' });
 
 async function withStore(body: (t: TestStore) => Promise<void>): Promise<void> {
   const t = await openTestStore();
@@ -288,7 +292,7 @@ describe('back-in-stock and merchant alerts', () => {
       await givenSku(store, 'CAP', { name: 'Wool cap' });
       const low = handBuiltEvent('sku.low_stock', { sku: 'CAP', data: { available: 2, threshold: 3 } });
       const out = handBuiltEvent('sku.out_of_stock', { sku: 'CAP', data: { available: 0 } });
-      const silent = emailChannel({ transport: emlFileTransport('/nonexistent'), customerLinks: LINKS });
+      const silent = emailChannel({ transport: emlFileTransport(MAIL_DIR), customerLinks: LINKS });
 
       assert.deepEqual(await store.transaction((work) => silent.plan(low, work.db)), []);
       assert.deepEqual(await store.transaction((work) => channel.plan(out, work.db)), [
