@@ -37,6 +37,7 @@ export function rerunWithLargerYoungGeneration(): Promise<number> | null {
     child.once('exit', (code, signal) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      if (signal) process.stderr.write(`restock: stopped by ${signal} before the command finished.\n`);
       resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
     });
   });
