@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, WebhookEndpointTable } from '../store/schema.js';
 import type { Work } from '../store/store.js';
-import { notFound } from './errors.js';
+import { invalidState, notFound } from './errors.js';
 
 /** Every event type Restock emits; an endpoint subscribes to some of them, or to `*` for all. */
 export const EVENT_TYPES = [
@@ -57,13 +57,61 @@ export async function createWebhookEndpoint(work: Work, input: { url: string; ev
     id: work.newId('whe'),
     url: input.url,
     events: JSON.stringify([...new Set(input.events)]),
-    secret: `whsec_${randomBytes(32).toString('base64url')}`,
+    secret: newSecret(),
+    previous_secret: null,
+    previous_secret_expires_at: null,
     active: 1,
     created_at: work.nowIso,
     updated_at: work.nowIso,
   };
   await work.db.insertInto('webhook_endpoints').values(row).execute();
   return { ...endpointView(row), secret: row.secret };
+}
+
+/** Hours a rotated-out secret still signs deliveries, unless the caller asks for another span. */
+export const DEFAULT_ROTATION_GRACE_HOURS = 24;
+
+/** The view returned once, on rotation: the new secret, and until when the old one still signs deliveries. */
+export interface RotatedWebhookEndpoint extends CreatedWebhookEndpoint {
+  previous_secret_expires_at: string | null;
+}
+
+/**
+ * Gives an active endpoint a new signing secret. For `graceHours` hours
+ * deliveries carry a second `v1` signature made with the old secret, so a
+ * receiver can switch secrets without rejecting deliveries in between; 0
+ * retires the old secret at once. An older secret of an earlier rotation
+ * stops signing now. A deleted endpoint cannot be rotated.
+ */
+export async function rotateWebhookSecret(work: Work, id: string, graceHours: number = DEFAULT_ROTATION_GRACE_HOURS): Promise<RotatedWebhookEndpoint> {
+  const row = await work.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound(`Webhook endpoint ${id} was not found; list them with GET /v1/webhook-endpoints.`);
+  if (row.active !== 1) throw invalidState(`Webhook endpoint ${id} is deleted; register a new endpoint instead of rotating its secret.`);
+
+  const secret = newSecret();
+  const expiresAt = graceHours > 0 ? new Date(work.now.getTime() + graceHours * 3_600_000).toISOString() : null;
+  await work.db
+    .updateTable('webhook_endpoints')
+    .set({
+      secret,
+      previous_secret: expiresAt === null ? null : row.secret,
+      previous_secret_expires_at: expiresAt,
+      updated_at: work.nowIso,
+    })
+    .where('id', '=', id)
+    .execute();
+
+  return { ...(await readWebhookEndpoint(work.db, id)), secret, previous_secret_expires_at: expiresAt };
+}
+
+/** Returns the secrets that sign a delivery at `now`: the current one, then the previous one while it is still valid. */
+export function signingSecrets(row: Pick<Selectable<WebhookEndpointTable>, 'secret' | 'previous_secret' | 'previous_secret_expires_at'>, now: Date): string[] {
+  const previousValid = row.previous_secret !== null && row.previous_secret_expires_at !== null && row.previous_secret_expires_at > now.toISOString();
+  return previousValid ? [row.secret, row.previous_secret!] : [row.secret];
+}
+
+function newSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64url')}`;
 }
 
 /** Reads one endpoint without its secret; throws not_found for an unknown id. */

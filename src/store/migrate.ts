@@ -18,6 +18,7 @@ import * as outbox from './migrations/0006-outbox.js';
 import * as delaysRefunds from './migrations/0007-delays-refunds.js';
 import * as subscriptions from './migrations/0008-subscriptions.js';
 import * as delayNoticeResolved from './migrations/0009-delay-notice-resolved.js';
+import * as webhookSecretRotation from './migrations/0010-webhook-secret-rotation.js';
 
 // Listed here rather than read from a folder, so the build and the tests
 // run the same set and a bundled install needs no file-system lookups.
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0007-delays-refunds': delaysRefunds,
   '0008-subscriptions': subscriptions,
   '0009-delay-notice-resolved': delayNoticeResolved,
+  '0010-webhook-secret-rotation': webhookSecretRotation,
 };
 
 const provider: MigrationProvider = {

@@ -274,6 +274,9 @@ export interface WebhookEndpointTable {
   events: string;
   /** The HMAC-SHA256 key of the `Restock-Signature` header. */
   secret: string;
+  /** The secret before the last rotation; deliveries carry its signature too until `previous_secret_expires_at`. */
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
   /** 1 while the endpoint receives deliveries; 0 once deleted. */
   active: number;
   created_at: string;

@@ -48,6 +48,7 @@ const ROUTES: { method: string; url: string; access: Access }[] = [
   { method: 'GET', url: '/v1/webhook-endpoints/:id', access: 'admin' },
   { method: 'DELETE', url: '/v1/webhook-endpoints/:id', access: 'admin' },
   { method: 'GET', url: '/v1/webhook-endpoints/:id/deliveries', access: 'admin' },
+  { method: 'POST', url: '/v1/webhook-endpoints/:id/rotate-secret', access: 'admin' },
   { method: 'GET', url: '/v1/deliveries', access: 'admin' },
   { method: 'POST', url: '/v1/deliveries/:id/retry', access: 'admin' },
   { method: 'POST', url: '/v1/back-in-stock-subscriptions', access: 'public' },

@@ -160,6 +160,8 @@ interface World {
   refunds: string[];
   /** Dead webhook deliveries, for the operator's retry. */
   deliveries: string[];
+  /** Webhook endpoints, for secret rotation. */
+  webhookEndpoints: string[];
 }
 
 /**
@@ -169,7 +171,7 @@ interface World {
  * returns and re-promising.
  */
 async function buildWorld(api: TestApi): Promise<World> {
-  const world: World = { skus: [], locations: ['main'], purchaseOrders: [], orders: [], refunds: [], deliveries: [] };
+  const world: World = { skus: [], locations: ['main'], purchaseOrders: [], orders: [], refunds: [], deliveries: [], webhookEndpoints: [] };
 
   for (const [code, body] of [
     ['eu', { name: 'Leipzig', time_zone: 'Europe/Berlin', ships_to: ['DE', 'FR', 'GB'], priority: 50, receiving_days: 1 }],
@@ -241,6 +243,7 @@ async function buildWorld(api: TestApi): Promise<World> {
 async function addRefundsAndDeadDeliveries(api: TestApi, world: World): Promise<void> {
   const endpoint = await api.post('/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', events: ['refund.requested'] });
   assert.equal(endpoint.status, 201, endpoint.text);
+  world.webhookEndpoints = [endpoint.body.id];
   const first = world.orders[0]!;
   const cancelled = await api.post(`/v1/orders/${first.id}/cancellations`, { lines: [{ line_id: first.lines[1]!.id, quantity: 1 }], reason: 'fuzz set-up' });
   assert.equal(cancelled.status, 200, cancelled.text);
@@ -520,6 +523,7 @@ function pathArbitrary(endpoint: Endpoint, world: World): fc.Arbitrary<PathChoic
   const isPurchaseOrderPath = endpoint.path.startsWith('/v1/purchase-orders/');
   const isRefundPath = endpoint.path.startsWith('/v1/refunds/');
   const isDeliveryPath = endpoint.path.startsWith('/v1/deliveries/');
+  const isWebhookEndpointPath = endpoint.path.startsWith('/v1/webhook-endpoints/');
   // Order changes mostly go to orders that have units they can act on.
   const usable = world.orders.filter(ORDER_FILTERS[endpointName(endpoint)] ?? (() => true));
   const order = usable.length > 0 ? fc.oneof({ arbitrary: fc.constantFrom(...usable), weight: 4 }, { arbitrary: fc.constantFrom(...world.orders), weight: 1 }) : fc.constantFrom(...world.orders);
@@ -533,14 +537,16 @@ function pathArbitrary(endpoint: Endpoint, world: World): fc.Arbitrary<PathChoic
       purchaseOrder: fc.constantFrom(...world.purchaseOrders),
       refund: fc.constantFrom(...world.refunds),
       delivery: fc.constantFrom(...world.deliveries),
+      webhookEndpoint: fc.constantFrom(...world.webhookEndpoints),
       linePick: fc.nat(),
     })
-    .map(({ order, sku, location, purchaseOrder, refund, delivery, linePick }) => {
+    .map(({ order, sku, location, purchaseOrder, refund, delivery, webhookEndpoint, linePick }) => {
       let id = 'x';
       if (isOrderPath) id = order.id;
       if (isPurchaseOrderPath) id = purchaseOrder.id;
       if (isRefundPath) id = refund;
       if (isDeliveryPath) id = delivery;
+      if (isWebhookEndpointPath) id = webhookEndpoint;
       const values: Record<string, string> = { sku, code: location, id, line_id: order.lines[linePick % order.lines.length]?.id ?? 'line_none' };
       const url = endpoint.path.replace(/\{(\w+)\}/g, (_match, param: string) => encodeURIComponent(values[param] ?? 'x'));
       const scope: Scope = {

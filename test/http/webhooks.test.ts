@@ -264,3 +264,80 @@ describe(`webhook deliveries API (${testDatabase})`, () => {
     });
   });
 });
+
+describe(`webhook secret rotation (${testDatabase})`, () => {
+  it('rotation signs with both secrets until expiry', async () => {
+    await withApi(async (api) => {
+      let receiverSecret = '';
+      const receiver = await startWebhookReceiver({ secret: () => receiverSecret, now: api.clock.now });
+      try {
+        const endpoint = await api.post('/v1/webhook-endpoints', { url: receiver.url, events: ['stock.adjusted'] });
+        const oldSecret: string = endpoint.body.secret;
+        const rotated = await api.post(`/v1/webhook-endpoints/${endpoint.body.id}/rotate-secret`);
+        const newSecret: string = rotated.body.secret;
+
+        assert.equal(rotated.status, 200, rotated.text);
+        assert.match(newSecret, /^whsec_[A-Za-z0-9_-]{43}$/);
+        assert.notEqual(newSecret, oldSecret);
+        assert.equal(rotated.body.previous_secret_expires_at, '2026-03-03T12:00:00.000Z');
+        assert.equal((await api.get(`/v1/webhook-endpoints/${endpoint.body.id}`)).body.secret, undefined);
+
+        // Within the grace period a receiver that still has the old secret accepts the delivery, and so does one with the new.
+        receiverSecret = oldSecret;
+        await givenSku(api, 'CAP', { onHand: 1 });
+        await dispatcherFor(api).runPass();
+        receiverSecret = newSecret;
+        await api.post('/v1/stock/adjustments', { sku: 'CAP', quantity_delta: 1, reason: 'recount' });
+        await dispatcherFor(api).runPass();
+
+        assert.equal(receiver.posts.length, 2);
+        assert.deepEqual(receiver.posts.map((post) => post.verified), [true, true]);
+        assert.equal(signatureCount(receiver.posts[0]!.headers['restock-signature']), 2);
+
+        // After it the old secret no longer signs.
+        api.clock.advance(25 * HOUR);
+        receiverSecret = oldSecret;
+        await api.post('/v1/stock/adjustments', { sku: 'CAP', quantity_delta: 1, reason: 'recount' });
+        await dispatcherFor(api).runPass();
+
+        assert.equal(receiver.posts.length, 3);
+        assert.equal(receiver.posts[2]!.verified, false);
+        assert.equal(signatureCount(receiver.posts[2]!.headers['restock-signature']), 1);
+      } finally {
+        await receiver.close();
+      }
+    });
+  });
+
+  it('grace of 0 retires the old secret', async () => {
+    await withApi(async (api) => {
+      const endpoint = await api.post('/v1/webhook-endpoints', { url: 'https://shop.example/hooks', events: ['*'] });
+      const rotated = await api.post(`/v1/webhook-endpoints/${endpoint.body.id}/rotate-secret`, { grace_hours: 0 });
+      const row = await api.store.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', endpoint.body.id).executeTakeFirstOrThrow();
+
+      assert.equal(rotated.status, 200, rotated.text);
+      assert.equal(rotated.body.previous_secret_expires_at, null);
+      assert.equal(row.secret, rotated.body.secret);
+      assert.equal(row.previous_secret, null);
+    });
+  });
+
+  it('rotation rejects bad requests', async () => {
+    await withApi(async (api) => {
+      const endpoint = await api.post('/v1/webhook-endpoints', { url: 'https://shop.example/hooks', events: ['*'] });
+      const path = `/v1/webhook-endpoints/${endpoint.body.id}/rotate-secret`;
+
+      for (const graceHours of [-1, 1.5, 169, 'a day']) {
+        assertInvalidField(await api.post(path, { grace_hours: graceHours }), 'grace_hours');
+      }
+      assertError(await api.post('/v1/webhook-endpoints/whe_missing/rotate-secret'), 404, 'not_found');
+      await api.send('DELETE', `/v1/webhook-endpoints/${endpoint.body.id}`);
+      assertError(await api.post(path), 409, 'invalid_state');
+    });
+  });
+});
+
+/** Counts the v1 values of a Restock-Signature header. */
+function signatureCount(header: string | string[] | undefined): number {
+  return String(header).split(',').filter((part) => part.startsWith('v1=')).length;
+}

@@ -7,6 +7,8 @@ import {
   EVENT_TYPES,
   listWebhookEndpoints,
   readWebhookEndpoint,
+  rotateWebhookSecret,
+  DEFAULT_ROTATION_GRACE_HOURS,
 } from '../../app/webhook-endpoints.js';
 import type { App, RouteContext } from '../app.js';
 import { write } from '../idempotent.js';
@@ -59,6 +61,22 @@ const deliveryView = z.object({
 });
 
 const idParams = z.object({ id: resourceId });
+
+/** A week at most, so a replaced secret cannot keep signing for long. */
+const MAX_GRACE_HOURS = 168;
+
+const rotateBody = z
+  .object({
+    grace_hours: z
+      .number({ error: `must be a whole number of hours from 0 to ${MAX_GRACE_HOURS}` })
+      .int(`must be a whole number of hours from 0 to ${MAX_GRACE_HOURS}`)
+      .min(0, `must be a whole number of hours from 0 to ${MAX_GRACE_HOURS}`)
+      .max(MAX_GRACE_HOURS, `must be a whole number of hours from 0 to ${MAX_GRACE_HOURS}`)
+      .optional()
+      .describe(`Hours the old secret still signs deliveries beside the new one (default ${DEFAULT_ROTATION_GRACE_HOURS}); 0 retires it at once`),
+  })
+  .strict()
+  .nullish();
 
 const deliveryQuery = z.object({
   status: z
@@ -143,6 +161,31 @@ function registerEndpointRoutes(app: App, { store }: RouteContext): void {
       },
     },
     async (request) => store.transaction((work) => deactivateWebhookEndpoint(work, request.params.id)),
+  );
+
+  app.post(
+    '/v1/webhook-endpoints/:id/rotate-secret',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "Give an endpoint a new signing secret; the response shows it this once, and the old one signs deliveries too until it expires",
+        description:
+          'While the old secret is valid, each delivery carries two v1 values in Restock-Signature, one per secret, so a receiver that checks any v1 value keeps accepting deliveries while it switches. 409 invalid_state for a deleted endpoint.',
+        params: idParams,
+        body: rotateBody,
+        response: {
+          200: endpointView.extend({ secret: z.string(), previous_secret_expires_at: z.string().nullable() }),
+          400: errorBody,
+          404: errorBody,
+          409: errorBody,
+        },
+      },
+    },
+    async (request, reply) =>
+      write(store, request, reply, async (work) => ({
+        statusCode: 200,
+        body: await rotateWebhookSecret(work, request.params.id, request.body?.grace_hours ?? DEFAULT_ROTATION_GRACE_HOURS),
+      })),
   );
 
   app.get(

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import { endpointEvents, subscribes } from '../../app/webhook-endpoints.js';
+import { endpointEvents, signingSecrets, subscribes } from '../../app/webhook-endpoints.js';
 import type { Clock } from '../../domain/clock.js';
 import { systemClock } from '../../domain/clock.js';
 import type { Database, WebhookEndpointTable } from '../../store/schema.js';
@@ -85,7 +85,7 @@ async function post(endpoint: Selectable<WebhookEndpointTable>, event: OutboxEve
     'content-type': 'application/json',
     'user-agent': 'Restock-Webhooks/1',
     'restock-event-id': event.id,
-    [SIGNATURE_HEADER.toLowerCase()]: signatureHeader(endpoint.secret, body, Math.floor(now.getTime() / 1000)),
+    [SIGNATURE_HEADER.toLowerCase()]: signatureHeader(signingSecrets(endpoint, now), body, Math.floor(now.getTime() / 1000)),
   };
 
   const shownUrl = withoutQuery(endpoint.url);

@@ -6,10 +6,13 @@ export const SIGNATURE_HEADER = 'Restock-Signature';
 /**
  * Returns the `Restock-Signature` value of a body sent at `unixSeconds`:
  * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` under the
- * endpoint's secret.
+ * endpoint's secret. Given several secrets, such as during a rotation, it
+ * carries one `v1` value per secret, in the order given.
  */
-export function signatureHeader(secret: string, body: string, unixSeconds: number): string {
-  return `t=${unixSeconds},v1=${hmacHex(secret, `${unixSeconds}.${body}`)}`;
+export function signatureHeader(secret: string | readonly string[], body: string, unixSeconds: number): string {
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  const signatures = secrets.map((key) => `v1=${hmacHex(key, `${unixSeconds}.${body}`)}`);
+  return [`t=${unixSeconds}`, ...signatures].join(',');
 }
 
 /**
