@@ -291,7 +291,7 @@ async function bindPlannedStock(
 
   if (plan.backordered > 0) {
     pending.backordered.set(plan.sku, (pending.backordered.get(plan.sku) ?? 0) + plan.backordered);
-    // A line that joins an empty queue is its end; otherwise one index seek tells.
+    // A line that joins an empty queue is at its end. Otherwise one index seek decides.
     const atEnd = state.rules.backordered === 0 || (await waitsAtQueueEnd(work, plan.sku, priority));
     state.rules.backordered += plan.backordered;
     work.emit({ type: 'line.backordered', orderId, lineId, sku: plan.sku, data: { quantity: plan.backordered, cause: 'order_placed' } });

@@ -68,7 +68,7 @@ export async function createWebhookEndpoint(work: Work, input: { url: string; ev
   return { ...endpointView(row), secret: row.secret };
 }
 
-/** Hours a rotated-out secret still signs deliveries, unless the caller asks for another span. */
+/** Hours a replaced secret still signs deliveries when the request names no other span. */
 export const DEFAULT_ROTATION_GRACE_HOURS = 24;
 
 /** The view returned once, on rotation: the new secret, and until when the old one still signs deliveries. */
@@ -77,31 +77,27 @@ export interface RotatedWebhookEndpoint extends CreatedWebhookEndpoint {
 }
 
 /**
- * Gives an active endpoint a new signing secret. For `graceHours` hours
- * deliveries carry a second `v1` signature made with the old secret, so a
- * receiver can switch secrets without rejecting deliveries in between; 0
- * retires the old secret at once. An older secret of an earlier rotation
- * stops signing now. A deleted endpoint cannot be rotated.
+ * Gives an active endpoint a new signing secret. For `graceHours` hours,
+ * deliveries also carry a `v1` signature made with the old secret, so a
+ * receiver can switch secrets without rejecting deliveries in between.
+ * With 0 the old secret stops at once. A secret from an earlier rotation
+ * stops now, and a deleted endpoint cannot be rotated.
  */
 export async function rotateWebhookSecret(work: Work, id: string, graceHours: number = DEFAULT_ROTATION_GRACE_HOURS): Promise<RotatedWebhookEndpoint> {
   const row = await work.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound(`Webhook endpoint ${id} was not found; list them with GET /v1/webhook-endpoints.`);
   if (row.active !== 1) throw invalidState(`Webhook endpoint ${id} is deleted; register a new endpoint instead of rotating its secret.`);
 
-  const secret = newSecret();
   const expiresAt = graceHours > 0 ? new Date(work.now.getTime() + graceHours * 3_600_000).toISOString() : null;
-  await work.db
-    .updateTable('webhook_endpoints')
-    .set({
-      secret,
-      previous_secret: expiresAt === null ? null : row.secret,
-      previous_secret_expires_at: expiresAt,
-      updated_at: work.nowIso,
-    })
-    .where('id', '=', id)
-    .execute();
+  const changes = {
+    secret: newSecret(),
+    previous_secret: expiresAt === null ? null : row.secret,
+    previous_secret_expires_at: expiresAt,
+    updated_at: work.nowIso,
+  };
+  await work.db.updateTable('webhook_endpoints').set(changes).where('id', '=', id).execute();
 
-  return { ...(await readWebhookEndpoint(work.db, id)), secret, previous_secret_expires_at: expiresAt };
+  return { ...endpointView({ ...row, ...changes }), secret: changes.secret, previous_secret_expires_at: expiresAt };
 }
 
 /** Returns the secrets that sign a delivery at `now`: the current one, then the previous one while it is still valid. */

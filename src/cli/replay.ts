@@ -9,6 +9,7 @@ import { buildReport } from '../app/replay/report.js';
 import { renderHtml } from '../app/replay/report-html.js';
 import { renderText } from '../app/replay/report-text.js';
 import { DEFAULT_REPLAY_SETTINGS, replayHistory, type ReplayProgress, type ReplaySettings } from '../app/replay/run.js';
+import { isCalendarDate } from '../domain/calendar.js';
 import { ManualClock } from '../domain/clock.js';
 import { isPostgresUrl } from '../store/database.js';
 import { Store } from '../store/store.js';
@@ -187,29 +188,22 @@ async function replayOnce(history: History, settings: ReplaySettings, url: strin
   }
 }
 
-/** Tells whether the text is a real date in the form YYYY-MM-DD. */
-function isCalendarDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const at = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(at.getTime()) && at.toISOString().startsWith(text);
-}
-
 /** Rejects a history file that is missing or is not a file, before any work starts. */
 function assertReadable(file: string): void {
-  if (!existsSync(file)) throw new UsageError(`No file at ${file}; name an order history CSV file, gzipped or not.`);
-  if (!statSync(file).isFile()) throw new UsageError(`${file} is not a file; name an order history CSV file, gzipped or not.`);
+  if (!existsSync(file)) throw new UsageError(`History file not found: ${file}. Name an order history CSV file, gzipped or not.`);
+  if (!statSync(file).isFile()) throw new UsageError(`History file ${file} is not a file. Name an order history CSV file, gzipped or not.`);
 }
 
 /** Rejects an output path whose folder is missing, so a long replay does not end in a failed write. */
 function assertWritableFolder(path: string, option: string): void {
   const folder = dirname(resolve(path));
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-    throw new UsageError(`${option}: the folder ${folder} does not exist; create it or write the file elsewhere.`);
+    throw new UsageError(`${option}: folder ${folder} not found. Create it or write the file elsewhere.`);
   }
   try {
     accessSync(folder, constants.W_OK);
   } catch {
-    throw new UsageError(`${option}: the folder ${folder} is not writable; write the file elsewhere.`);
+    throw new UsageError(`${option}: folder ${folder} is not writable. Write the file elsewhere.`);
   }
 }
 

@@ -62,7 +62,7 @@ async function listenOrClose(app: FastifyInstance, store: Store, settings: Setti
     await store.close();
     const code = (error as { code?: unknown }).code;
     const hint = code === 'EADDRINUSE' ? ' Another process is using the port; stop it or set PORT to a free one.' : '';
-    throw new Error(`Could not listen on ${settings.host}:${settings.port}: ${(error as Error).message}.${hint}`);
+    throw new Error(`Failed to listen on ${settings.host}:${settings.port}: ${(error as Error).message}.${hint}`);
   }
 }
 

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 
 /**
- * Megabytes of each of V8's two young-generation semi-spaces for commands
- * that make many short-lived objects while long-lived ones pile up, such as
- * the replay. Node.js 20 grows a semi-space to 16 MiB at most by default
- * (measured on x64), so objects that live across one transaction are copied
- * and promoted often. Garbage collection took 11 % of a whole-year replay.
- * With 64 MiB, paired runs of that replay were 3 % and 6 % faster.
+ * Megabytes of each of V8's two young-generation semi-spaces, for commands
+ * such as the replay that make many short-lived objects. By default Node.js
+ * 20 grows a semi-space to 16 MiB at most (measured on x64). Objects that
+ * live across one transaction are then copied and promoted often, and
+ * garbage collection took 11 % of a whole-year replay. With 64 MiB, two
+ * paired runs of that replay were 3 % and 6 % faster.
  */
 export const SEMI_SPACE_MB = 64;
 
@@ -15,9 +16,9 @@ const FLAG = '--max-semi-space-size';
 /**
  * Runs this command again in a child Node.js process with larger
  * semi-spaces, because V8 reads their size only when a process starts.
- * Resolves with the child's exit code, or returns null when this process
- * already has the flag and should run the command itself. The child shares
- * the terminal and receives the SIGINT and SIGTERM sent to this process.
+ * Resolves with the child's exit code. Returns null when this process
+ * already has the flag, so it runs the command itself. The child shares the
+ * terminal and receives the SIGINT and SIGTERM sent to this process.
  */
 export function rerunWithLargerYoungGeneration(): Promise<number> | null {
   if (process.execArgv.some((arg) => arg.startsWith(FLAG))) return null;
@@ -38,7 +39,8 @@ export function rerunWithLargerYoungGeneration(): Promise<number> | null {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
       if (signal) process.stderr.write(`restock: stopped by ${signal} before the command finished.\n`);
-      resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
+      // A shell reports a process ended by a signal as 128 plus the signal number.
+      resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
 }

@@ -8,6 +8,13 @@ export interface BusinessCalendar {
   holidays: readonly string[];
 }
 
+/** Returns true when `text` is a date in the form YYYY-MM-DD that exists, such as 2027-01-18 (not 2027-02-30). */
+export function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
 /** Returns the calendar date at `instant` in `timeZone`. */
 export function dateAt(instant: Date, timeZone: string): string {
   // The UTC date is the ISO timestamp's date part for years 0 to 9999.

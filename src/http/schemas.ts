@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarDate } from '../domain/calendar.js';
 import { CAPTURE_MODES, SHIP_POLICIES, STOCK_POLICIES } from '../domain/types.js';
 
 /** Field rules of the API contract, shared by every route. */
@@ -38,10 +39,7 @@ export const unitPrice = count(MAX_UNIT_PRICE).describe('Price of one unit in th
 export const calendarDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((text) => {
-    const date = new Date(`${text}T00:00:00Z`);
-    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
-  }, 'must be a date that exists');
+  .refine(isCalendarDate, 'must be a date that exists');
 
 export const currency = z
   .string()

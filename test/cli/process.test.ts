@@ -153,7 +153,7 @@ describe(`restock command line (${testDatabase})`, () => {
       const run = await restock(['serve'], { ...process.env, HOST: '127.0.0.1', PORT: String(port), RESTOCK_DATA_DIR: dataDir, RESTOCK_DB: join(dataDir, 'restock.db') });
 
       assert.equal(run.code, 1);
-      assert.match(run.stderr, new RegExp(`Could not listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*set PORT to a free one`));
+      assert.match(run.stderr, new RegExp(`Failed to listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE.*set PORT to a free one`));
     } finally {
       await new Promise((resolve) => busy.close(resolve));
       rmSync(dataDir, { recursive: true, force: true });
@@ -163,10 +163,10 @@ describe(`restock command line (${testDatabase})`, () => {
   it('replay rejects bad input with exit 2', async () => {
     const history = join(ROOT, 'data-demo/online-retail-slice.csv');
     const cases: [string[], RegExp][] = [
-      [['/nonexistent/orders.csv'], /^restock replay: No file at \/nonexistent\/orders\.csv; name an order history CSV file/],
+      [['/nonexistent/orders.csv'], /^restock replay: History file not found: \/nonexistent\/orders\.csv\. Name an order history CSV file/],
       [[history, '--from', '2011-13-01'], /^restock replay: --from must be a date such as 2011-06-01, not "2011-13-01"/],
       [[history, '--compare-policies', '--policy', 'stock_only'], /^restock replay: --compare-policies replays under both policies; leave out --policy/],
-      [[history, '--report', '/nonexistent/report.html'], /^restock replay: --report: the folder \/nonexistent does not exist/],
+      [[history, '--report', '/nonexistent/report.html'], /^restock replay: --report: folder \/nonexistent not found/],
     ];
 
     for (const [args, message] of cases) {

@@ -282,7 +282,7 @@ describe(`webhook secret rotation (${testDatabase})`, () => {
         assert.equal(rotated.body.previous_secret_expires_at, '2026-03-03T12:00:00.000Z');
         assert.equal((await api.get(`/v1/webhook-endpoints/${endpoint.body.id}`)).body.secret, undefined);
 
-        // Within the grace period a receiver that still has the old secret accepts the delivery, and so does one with the new.
+        // Within the grace period, receivers with either secret accept the delivery.
         receiverSecret = oldSecret;
         await givenSku(api, 'CAP', { onHand: 1 });
         await dispatcherFor(api).runPass();
@@ -294,7 +294,7 @@ describe(`webhook secret rotation (${testDatabase})`, () => {
         assert.deepEqual(receiver.posts.map((post) => post.verified), [true, true]);
         assert.equal(signatureCount(receiver.posts[0]!.headers['restock-signature']), 2);
 
-        // After it the old secret no longer signs.
+        // After the grace period the old secret no longer signs.
         api.clock.advance(25 * HOUR);
         receiverSecret = oldSecret;
         await api.post('/v1/stock/adjustments', { sku: 'CAP', quantity_delta: 1, reason: 'recount' });

@@ -67,7 +67,7 @@ describe(`receipt cost against queue length (${testDatabase})`, () => {
     assert.ok(Math.abs(large.touched.rowsWritten - small.touched.rowsWritten) <= 2, 'rows written differ by queue length');
     // PostgreSQL may look up the rows of a keyed multi-row UPDATE with one
     // bitmap scan on a small table and one index probe per row on a large
-    // one, so the count of scans may differ by the rows each update names.
+    // one. The count of scans may then differ by the rows each update names.
     const planSlack = testDatabase === 'postgres' ? RECEIVED : 0;
     assert.ok(
       Math.abs(large.touched.operations - small.touched.operations) <= 2 + planSlack,

@@ -286,7 +286,7 @@ export function weekOf(day: string): string {
   return monday;
 }
 
-/** The Monday of each day asked for: a replay asks for a few hundred days, once per order line each. */
+/** The Monday of each day looked up. A replay looks up a few hundred days, once per order line. */
 const mondays = new Map<string, string>();
 
 /** Whole calendar days from one date to a later one. */

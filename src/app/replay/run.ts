@@ -131,7 +131,7 @@ class ReplaySession {
     this.clock.set(`${dayOf(first.at)}${DAY_START}`);
 
     const existing = await this.transactor.db.selectFrom('skus').select('code').limit(1).execute();
-    if (existing.length > 0) throw new Error('The database already has SKUs; a replay needs an empty database, such as a new SQLite file.');
+    if (existing.length > 0) throw new Error('The database already has SKUs. A replay needs an empty database, such as a new SQLite file.');
     this.calendar = await readMainCalendar(this.transactor);
 
     const skus = [...this.history.skus];

@@ -12,8 +12,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * Deletes delivered deliveries created more than `days` days ago, a batch
- * at a time, and returns how many went. Pending and dead deliveries stay,
- * since they still need a send or an operator. The events stay too, and an
+ * at a time, and returns the count deleted. Pending and dead deliveries
+ * stay, since they still need a send or an operator. Events stay too. An
  * event is planned only once, so a deleted delivery is never sent again.
  */
 export async function deleteOldDeliveries(store: Store, days: number): Promise<number> {
